@@ -71,3 +71,36 @@ export interface Client {
   readonly port: number;
   readonly transport: 'udp' | 'tcp';
 }
+
+/** The authoritative side: answers from the cluster zones. */
+export interface Resolver {
+  /**
+   * The answer for `q`, or null when the name is not ours to answer (outside every zone, or an
+   * NXDOMAIN in a --fallthrough zone): the wire layer then hands the raw query to the Forwarder.
+   * Synchronous for everything answered from memory; a Promise only when an upstream is involved
+   * (ExternalName chased outside the zone).
+   */
+  resolve(q: Question, client: Client): Answer | Promise<Answer> | null;
+}
+
+/** The forwarding side: relays a raw query upstream and returns the complete reply for the client. */
+export interface Forwarder {
+  /** Resolves to the reply (client's ID and question case restored), or null to send SERVFAIL. */
+  forward(query: Buffer, q: Question, client: Client): Promise<Buffer | null>;
+}
+
+/** Lookups of names outside the zone on behalf of the resolver (ExternalName targets). */
+export interface UpstreamLookup {
+  lookup(name: string, type: number): Promise<{ rcode: number; records: readonly ResourceRecord[]; truncated: boolean } | null>;
+}
+
+/**
+ * Change tracking for caches of encoded answers. The zone index bumps the generation of a key
+ * (e.g. a service or an IP) whenever what it stands for changes; a cached answer is still valid
+ * while every key in its Answer.dependsOn has the generation it was built with and the epoch is
+ * unchanged (the epoch moves on global changes: namespaces, sync state).
+ */
+export interface Generations {
+  generation(key: string): number;
+  readonly epoch: number;
+}
