@@ -1,0 +1,204 @@
+// One query in, one reply out: parse, cache, resolve or forward, encode, rotate, truncate.
+// Synchronous on every path that does not involve an upstream, and it never throws.
+import type { Logger } from '../logger.js';
+import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
+import { Rcode } from '../resolve/message.js';
+import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
+import { AnswerEncoder } from './encode.js';
+import { parseQuery, type ParsedQuery, type ParseStatus } from './query.js';
+import { RateLimitedLog } from './ratelimit.js';
+import { buildAnswerReply, buildErrorReply, replyRcode } from './response.js';
+
+export interface QueryEvent {
+  readonly transport: 'udp' | 'tcp';
+  readonly qtype: number;
+  readonly rcode: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  readonly cacheHit: boolean;
+  /** process.hrtime.bigint() when the query arrived. */
+  readonly startedAt: bigint;
+}
+
+/** Receives one event per answered query (metrics). Dropped queries produce no event. */
+export interface QueryObserver {
+  observe(event: QueryEvent): void;
+}
+
+export interface DispatcherOptions {
+  resolver: Resolver;
+  generations: Generations;
+  forwarder?: Forwarder;
+  logger: Logger;
+  /** Entries in the encoded-answer cache (default 10000; 0 disables it). */
+  cacheEntries?: number;
+  /** Byte budget of that cache (default 32 MiB). */
+  cacheBytes?: number;
+  /** Our EDNS UDP payload size: the cap on UDP replies and the size we advertise (default 1232). */
+  maxUdpSize?: number;
+  observer?: QueryObserver;
+}
+
+const DEFAULT_CACHE_ENTRIES = 10_000;
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_UDP_SIZE = 1232;
+const PLAIN_UDP_LIMIT = 512;
+const TCP_LIMIT = 65535;
+
+const ERROR_RCODES: Record<Exclude<ParseStatus, 'ok' | 'drop'>, number> = {
+  formerr: Rcode.FORMERR, notimp: Rcode.NOTIMP, refused: Rcode.REFUSED, badvers: Rcode.BADVERS,
+};
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+export class Dispatcher {
+  private readonly resolver: Resolver;
+  private readonly generations: Generations;
+  private readonly forwarder: Forwarder | undefined;
+  private readonly observer: QueryObserver | undefined;
+  private readonly maxUdpSize: number;
+  private readonly cache: AnswerCache;
+  private readonly encoder = new AnswerEncoder();
+  private readonly log: RateLimitedLog;
+
+  constructor(options: DispatcherOptions) {
+    this.resolver = options.resolver;
+    this.generations = options.generations;
+    this.forwarder = options.forwarder;
+    this.observer = options.observer;
+    this.maxUdpSize = Math.min(Math.max(options.maxUdpSize ?? DEFAULT_MAX_UDP_SIZE, PLAIN_UDP_LIMIT), 65535);
+    this.cache = new AnswerCache({
+      generations: options.generations,
+      maxEntries: options.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
+      maxBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    });
+    this.log = new RateLimitedLog(options.logger);
+  }
+
+  /** The reply to send, null to send nothing, or a Promise of either when an upstream is involved. */
+  handle(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null> {
+    const startedAt = this.observer !== undefined ? process.hrtime.bigint() : 0n;
+    let parsed: ParsedQuery | null = null;
+    try {
+      parsed = parseQuery(query);
+      if (parsed.status === 'drop') return null;
+      if (parsed.status !== 'ok') {
+        const rcode = ERROR_RCODES[parsed.status];
+        return this.finish(query, parsed, client, buildErrorReply(query, parsed, rcode, this.maxUdpSize), rcode, false, startedAt);
+      }
+      return this.answer(query, parsed, client, startedAt);
+    } catch (err) {
+      // Only a bug gets here; the client still gets an answer when its question was readable.
+      this.log.warn('dispatch', err, 'query handling failed');
+      return parsed === null || parsed.status === 'drop' ? null : this.servfail(query, parsed, client, startedAt);
+    }
+  }
+
+  private answer(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | null | Promise<Buffer | null> {
+    const key = query.toString('latin1', 12, parsed.questionEnd);
+    const cached = this.cache.find(key);
+    if (cached !== undefined && this.cache.isCurrent(cached)) {
+      const reply = buildAnswerReply(query, parsed, cached.encoded, nextRotation(cached), this.sizeLimit(parsed, client), this.maxUdpSize);
+      return this.finish(query, parsed, client, reply, cached.encoded.rcode, true, startedAt);
+    }
+    const epoch = this.generations.epoch;
+    let answer: Answer | Promise<Answer> | null;
+    try {
+      answer = this.resolver.resolve(parsed.question!, client);
+    } catch (err) {
+      this.log.warn('resolver', err, 'resolver threw; answering SERVFAIL');
+      return this.servfail(query, parsed, client, startedAt);
+    }
+    if (answer === null) return this.forward(query, parsed, client, startedAt);
+    if (isPromise(answer)) {
+      return answer.then(
+        (late) => (late === null ? this.forward(query, parsed, client, startedAt) : this.reply(query, parsed, client, late, null, startedAt)),
+        (err: unknown) => {
+          this.log.warn('resolver', err, 'resolver rejected; answering SERVFAIL');
+          return this.servfail(query, parsed, client, startedAt);
+        },
+      );
+    }
+    const entry = answer.dependsOn === null ? null : { key, epoch, previous: cached };
+    return this.reply(query, parsed, client, answer, entry, startedAt);
+  }
+
+  /**
+   * Encodes `answer` and builds the reply. With `cacheAs`, the encoding is stored: only synchronous
+   * answers are, because an answer that needed an upstream (ExternalName chased outside the zone)
+   * holds data whose lifetime no generation tracks.
+   */
+  private reply(
+    query: Buffer, parsed: ParsedQuery, client: Client, answer: Answer,
+    cacheAs: { key: string; epoch: number; previous: CachedAnswer | undefined } | null, startedAt: bigint,
+  ): Buffer {
+    let encoded;
+    try {
+      encoded = this.encoder.encode(answer, parsed.question!.labels, parsed.questionEnd);
+    } catch (err) {
+      this.log.warn('encode', err, 'answer could not be encoded; answering SERVFAIL');
+      return this.servfail(query, parsed, client, startedAt);
+    }
+    let shift = 0;
+    if (cacheAs !== null && answer.dependsOn !== null) {
+      // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
+      const entry = this.cache.store(cacheAs.key, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
+      shift = nextRotation(entry);
+    }
+    const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);
+    return this.finish(query, parsed, client, reply, encoded.rcode, false, startedAt);
+  }
+
+  private forward(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | Promise<Buffer> {
+    if (this.forwarder === undefined) {
+      return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, false, startedAt);
+    }
+    let pending: Promise<Buffer | null>;
+    try {
+      pending = this.forwarder.forward(query, parsed.question!, client);
+    } catch (err) {
+      this.log.warn('forwarder', err, 'forwarder threw; answering SERVFAIL');
+      return this.servfail(query, parsed, client, startedAt);
+    }
+    return pending.then(
+      (reply) => (reply === null ? this.servfail(query, parsed, client, startedAt) : this.finish(query, parsed, client, reply, replyRcode(reply), false, startedAt)),
+      (err: unknown) => {
+        this.log.warn('forwarder', err, 'forwarder failed; answering SERVFAIL');
+        return this.servfail(query, parsed, client, startedAt);
+      },
+    );
+  }
+
+  private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer {
+    return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.SERVFAIL, this.maxUdpSize), Rcode.SERVFAIL, false, startedAt);
+  }
+
+  private sizeLimit(parsed: ParsedQuery, client: Client): number {
+    if (client.transport === 'tcp') return TCP_LIMIT;
+    if (parsed.edns === null) return PLAIN_UDP_LIMIT;
+    return Math.max(PLAIN_UDP_LIMIT, Math.min(parsed.edns.udpSize, this.maxUdpSize));
+  }
+
+  private finish(
+    query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, cacheHit: boolean, startedAt: bigint,
+  ): Buffer {
+    if (this.observer !== undefined) {
+      try {
+        this.observer.observe({
+          transport: client.transport,
+          qtype: parsed.question?.type ?? 0,
+          rcode,
+          requestBytes: query.length,
+          responseBytes: reply.length,
+          cacheHit,
+          startedAt,
+        });
+      } catch (err) {
+        this.log.warn('observer', err, 'query observer threw');
+      }
+    }
+    return reply;
+  }
+}

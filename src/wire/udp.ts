@@ -1,0 +1,109 @@
+// DNS over UDP on node:dgram: one datagram in, at most one datagram out.
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Client } from '../resolve/message.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { RateLimitedLog } from './ratelimit.js';
+
+export interface UdpListenOptions {
+  host: string;
+  port: number;
+  dispatcher: Dispatcher;
+  log: RateLimitedLog;
+  reusePort?: boolean;
+}
+
+export class UdpListener {
+  /** Answers being computed plus datagrams handed to the socket and not yet sent. */
+  private inFlight = 0;
+  private closing: Promise<void> | null = null;
+  private drained: (() => void) | null = null;
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.log.warn('udp-send', err, 'UDP send failed');
+    this.settle();
+  };
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly dispatcher: Dispatcher,
+    private readonly log: RateLimitedLog,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    socket.on('message', (message, remote) => this.receive(message, remote));
+  }
+
+  static listen(options: UdpListenOptions): Promise<UdpListener> {
+    const socket = dgram.createSocket({
+      type: isIPv6(options.host) ? 'udp6' : 'udp4',
+      ...(options.reusePort === true ? { reusePort: true } : {}),
+    });
+    return new Promise((resolve, reject) => {
+      const failBind = (err: Error): void => {
+        socket.close();
+        reject(err);
+      };
+      socket.once('error', failBind);
+      socket.bind({ address: options.host, port: options.port }, () => {
+        socket.off('error', failBind);
+        // From here on a socket error is logged, never thrown.
+        socket.on('error', (err) => options.log.warn('udp-socket', err, 'UDP socket error'));
+        resolve(new UdpListener(socket, options.dispatcher, options.log, options.host, socket.address().port));
+      });
+    });
+  }
+
+  private receive(message: Buffer, remote: dgram.RemoteInfo): void {
+    if (this.closing !== null) return;
+    const client: Client = { address: remote.address, port: remote.port, transport: 'udp' };
+    let reply: Buffer | null | Promise<Buffer | null>;
+    try {
+      reply = this.dispatcher.handle(message, client);
+    } catch (err) {
+      this.log.warn('udp-dispatch', err, 'dispatcher threw');
+      return;
+    }
+    if (reply === null) return;
+    if (Buffer.isBuffer(reply)) {
+      this.send(reply, remote.port, remote.address);
+      return;
+    }
+    this.inFlight++;
+    reply.then(
+      (late) => {
+        if (late !== null) this.send(late, remote.port, remote.address);
+        this.settle();
+      },
+      (err: unknown) => {
+        this.log.warn('udp-dispatch', err, 'dispatcher rejected');
+        this.settle();
+      },
+    );
+  }
+
+  private send(reply: Buffer, port: number, address: string): void {
+    this.inFlight++;
+    try {
+      this.socket.send(reply, port, address, this.onSent);
+    } catch (err) {
+      this.log.warn('udp-send', err, 'UDP send failed');
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained !== null) this.drained();
+  }
+
+  /** Stops reading new queries, waits for in-flight answers to go out, then closes the socket. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
