@@ -1,0 +1,114 @@
+// Manifest text (what `kubectl apply -f` takes: multi-document YAML or JSON, `kind: List`) into the
+// complete set of slim objects it describes, or the first error, named by file and document number.
+// Pure: the caller reads the files and does the logging.
+import { parseAllDocuments } from 'yaml';
+import { toSlimEndpointSlice, toSlimNamespace, toSlimPod, toSlimService, type Converted } from './convert.js';
+import { objectKey, type ClusterObject, type ObjectKind } from './types.js';
+
+export interface ManifestFile {
+  /** As shown in messages (relative to the manifests root when it is a directory). */
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface ManifestSet {
+  /** Every object per kind, namespaces implied by other objects included. */
+  readonly objects: ReadonlyMap<ObjectKind, readonly ClusterObject[]>;
+  /** Things worth a debug line: ignored kinds, skipped objects, implied namespaces. */
+  readonly notes: readonly string[];
+  /** Things worth a warning: duplicates, services a real cluster would give an IP that these lack. */
+  readonly warnings: readonly string[];
+}
+
+export type ManifestOutcome = { readonly ok: true; readonly set: ManifestSet } | { readonly ok: false; readonly error: string };
+
+const CONVERTERS: Readonly<Record<string, { kind: ObjectKind; convert: (raw: unknown) => Converted<ClusterObject['obj']> }>> = {
+  Service: { kind: 'service', convert: toSlimService },
+  EndpointSlice: { kind: 'endpointslice', convert: toSlimEndpointSlice },
+  Namespace: { kind: 'namespace', convert: toSlimNamespace },
+  Pod: { kind: 'pod', convert: toSlimPod },
+};
+
+/** Unwinds the walk over documents at the first problem; its message names file and document. */
+class ManifestError extends Error {}
+
+interface Collector {
+  readonly byKey: Map<string, ClusterObject>;
+  readonly notes: string[];
+  readonly warnings: string[];
+}
+
+function collect(raw: unknown, where: string, into: Collector): void {
+  if (raw === null || raw === undefined) return; // an empty document, e.g. a trailing `---`
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ManifestError(`${where}: not a Kubernetes object`);
+  const { kind, items } = raw as { kind?: unknown; items?: unknown };
+  if (typeof kind !== 'string' || kind === '') throw new ManifestError(`${where}: no kind`);
+  if (kind === 'List' || kind.endsWith('List')) {
+    if (!Array.isArray(items)) throw new ManifestError(`${where}: ${kind} without items`);
+    items.forEach((item: unknown, i) => collect(item, `${where}, item ${i + 1}`, into));
+    return;
+  }
+  const converter = CONVERTERS[kind];
+  if (!converter) {
+    into.notes.push(`${where}: ${kind} ignored (not used by DNS)`);
+    return;
+  }
+  const result = converter.convert(raw);
+  if (result.status === 'error') throw new ManifestError(`${where}: ${result.error}`);
+  if (result.status === 'skip') {
+    into.notes.push(`${where}: ${result.reason}, skipped`);
+    return;
+  }
+  const object = { kind: converter.kind, obj: result.value } as ClusterObject;
+  const key = `${object.kind}:${objectKey('namespace' in object.obj ? object.obj.namespace : undefined, object.obj.name)}`;
+  if (into.byKey.has(key)) into.warnings.push(`${where}: ${kind} ${key.slice(key.indexOf(':') + 1)} defined again; the later one wins`);
+  if (object.kind === 'service' && object.obj.kind === 'ClusterIP' && object.obj.clusterIPs.length === 0) {
+    into.warnings.push(`${where}: Service ${object.obj.namespace}/${object.obj.name} has no clusterIP; its A and AAAA questions get empty answers`);
+  }
+  into.byKey.set(key, object);
+}
+
+function collectFile(file: ManifestFile, into: Collector): void {
+  const documents = parseAllDocuments(file.text, { prettyErrors: true });
+  documents.forEach((doc, i) => {
+    const where = `${file.name} document ${i + 1}`;
+    const problem = doc.errors[0];
+    if (problem) throw new ManifestError(`${where}: ${problem.message.split('\n')[0]}`);
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      throw new ManifestError(`${where}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    collect(raw, where, into);
+  });
+}
+
+/** Namespaces named by objects but not declared are added, so a manifest set needs no Namespace objects. */
+function implyNamespaces(byKey: Map<string, ClusterObject>, notes: string[]): void {
+  const declared = new Set<string>();
+  const named = new Set<string>();
+  for (const object of byKey.values()) {
+    if (object.kind === 'namespace') declared.add(object.obj.name);
+    else named.add(object.obj.namespace);
+  }
+  for (const name of named) {
+    if (declared.has(name)) continue;
+    notes.push(`namespace ${name} implied (used by objects, not declared)`);
+    byKey.set(`namespace:${name}`, { kind: 'namespace', obj: { name, labels: {} } });
+  }
+}
+
+export function parseManifests(files: readonly ManifestFile[]): ManifestOutcome {
+  const into: Collector = { byKey: new Map(), notes: [], warnings: [] };
+  try {
+    for (const file of files) collectFile(file, into);
+  } catch (err) {
+    // Only ManifestError is expected; anything else from the YAML library must not escape either.
+    return { ok: false, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+  }
+  implyNamespaces(into.byKey, into.notes);
+  const objects = new Map<ObjectKind, ClusterObject[]>([['service', []], ['endpointslice', []], ['namespace', []], ['pod', []]]);
+  for (const object of into.byKey.values()) objects.get(object.kind)!.push(object);
+  return { ok: true, set: { objects, notes: into.notes, warnings: into.warnings } };
+}

@@ -1,0 +1,352 @@
+// Flags and environment merged into one validated, frozen Config. One table below describes every flag
+// (spelling, environment variable, default, help, parser); adding a flag is one entry there plus its
+// field in FlagValues. A bad value is a ConfigError whose message is one line naming the flag.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LogLevel } from './logger.js';
+import {
+  list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec,
+} from './config/flags.js';
+import {
+  InvalidValue, isCidrZone, parseChoice, parseDuration, parseIP, parseListenAddress, parseNamespace,
+  parseUpstreamAddress, parseWholeNumber, parseZone, type HostPort,
+} from './config/values.js';
+
+export type { HostPort };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type PodsMode = 'disabled' | 'insecure' | 'verified';
+
+export type SourceConfig =
+  /** `embedded`: no source was configured, so the bundled examples are served. */
+  | { readonly kind: 'manifests'; readonly path: string; readonly embedded: boolean }
+  /** kubeconfig null: in-cluster service account. */
+  | { readonly kind: 'kubernetes'; readonly kubeconfig: string | null; readonly context: string | null };
+
+export type UpstreamConfig =
+  /** The servers in /etc/resolv.conf. */
+  | { readonly kind: 'system' }
+  /** No forwarding: names outside the zones are REFUSED. */
+  | { readonly kind: 'none' }
+  | { readonly kind: 'servers'; readonly servers: readonly HostPort[] };
+
+export interface Config {
+  readonly source: SourceConfig;
+  readonly listen: readonly HostPort[];
+  /** null when disabled (`--admin none`). */
+  readonly admin: HostPort | null;
+  /** Lower case, no trailing dot; CIDRs as given (canonical address) for reverse zones. */
+  readonly zones: readonly string[];
+  readonly ttl: number;
+  readonly pods: PodsMode;
+  readonly upstream: UpstreamConfig;
+  /** Only these namespaces are served; empty means all. */
+  readonly namespaces: readonly string[];
+  readonly endpointPodNames: boolean;
+  readonly ignoreEmptyService: boolean;
+  readonly noEndpoints: boolean;
+  /** null: off; []: every zone; otherwise the zones whose NXDOMAIN goes to the forwarder. */
+  readonly fallthrough: readonly string[] | null;
+  readonly startupTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  /** This replica's own address, for NS glue; null when not given. */
+  readonly podIP: string | null;
+  readonly maxUdpSize: number;
+  readonly cacheEntries: number;
+}
+
+export type ConfigOutcome =
+  | { readonly action: 'run'; readonly config: Config }
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'version'; readonly text: string };
+
+export interface ConfigContext {
+  /** The manifests served when no cluster source is configured (the package's examples/). */
+  readonly embeddedManifests: string;
+  readonly version: string;
+  /** Base for relative paths; defaults to process.cwd(). */
+  readonly cwd?: string;
+}
+
+interface FlagValues {
+  manifests: string | null;
+  kubeconfig: string | null;
+  context: string | null;
+  listen: HostPort[];
+  admin: HostPort | null;
+  zone: string[];
+  ttl: number;
+  pods: PodsMode;
+  upstream: UpstreamConfig;
+  namespaces: string[];
+  endpointPodNames: boolean;
+  ignoreEmptyService: boolean;
+  noEndpoints: boolean;
+  fallthrough: string[] | null;
+  startupTimeout: number;
+  logLevel: LogLevel;
+  podIp: string | null;
+  maxUdpSize: number;
+  cacheEntries: number;
+  help: boolean;
+  version: boolean;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const PODS_MODES: readonly PodsMode[] = ['disabled', 'insecure', 'verified'];
+const ALL_WORDS = new Set(['', '*', 'true', 'all']);
+
+function readUpstream(texts: readonly string[] | undefined): UpstreamConfig {
+  if (texts === undefined || texts.length === 0) return { kind: 'system' };
+  if (texts.some((t) => t.toLowerCase() === 'none')) {
+    if (texts.length > 1) throw new InvalidValue('"none" cannot be combined with upstream addresses');
+    return { kind: 'none' };
+  }
+  return { kind: 'servers', servers: texts.map(parseUpstreamAddress) };
+}
+
+function readFallthrough(texts: readonly string[] | undefined): string[] | null {
+  const text = texts?.at(-1);
+  if (text === undefined || text.trim().toLowerCase() === 'false') return null;
+  if (ALL_WORDS.has(text.trim().toLowerCase())) return [];
+  return splitList(text).map(parseZone);
+}
+
+function readPath(cwd: string) {
+  return (text: string): string => {
+    const path = resolve(cwd, text);
+    if (!existsSync(path)) throw new InvalidValue(`"${text}" does not exist`);
+    return path;
+  };
+}
+
+function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<FlagValues[K]> } {
+  return {
+    manifests: maybe({
+      flag: 'manifests', metavar: 'PATH', defaultText: 'the bundled examples/ when no cluster is configured',
+      help: 'Serve the Kubernetes objects in this YAML/JSON file or directory (re-read on change)',
+      parse: readPath(cwd),
+    }),
+    kubeconfig: maybe({
+      flag: 'kubeconfig', metavar: 'PATH', env: ['KUBECONFIG'],
+      help: 'Watch the cluster this kubeconfig points at (in a pod: the service account is used)',
+      parse: (text) => resolve(cwd, text),
+    }),
+    context: maybe({ flag: 'context', metavar: 'NAME', defaultText: 'current context', help: 'kubeconfig context to use', parse: (t) => t.trim() }),
+    listen: list({
+      flag: 'listen', metavar: 'HOST:PORT', default: ['127.0.0.1:1053'],
+      help: 'Answer DNS on UDP and TCP here (repeatable; IPv6 as [::1]:1053; port 0 picks a free port)',
+      parse: parseListenAddress,
+    }),
+    admin: value({
+      flag: 'admin', metavar: 'HOST:PORT', default: '127.0.0.1:8080',
+      help: 'HTTP server for /health and /ready; "none" disables it',
+      parse: (text) => (['none', 'off'].includes(text.trim().toLowerCase()) ? null : parseListenAddress(text)),
+    }),
+    zone: list({
+      flag: 'zone', metavar: 'NAME|CIDR', default: ['cluster.local'],
+      help: 'Authoritative zone (repeatable); a CIDR adds its reverse zone for PTR',
+      parse: parseZone,
+    }),
+    ttl: value({
+      flag: 'ttl', metavar: 'SECONDS', default: '5', help: 'TTL of every answer',
+      parse: (text) => parseWholeNumber(text, 0, 3600, 'seconds'),
+    }),
+    pods: value({
+      flag: 'pods', metavar: 'MODE', default: 'disabled',
+      help: 'Pod records <a-b-c-d>.<ns>.pod.<zone>: disabled, insecure (any IP) or verified (a pod has it)',
+      parse: (text) => parseChoice(text, PODS_MODES),
+    }),
+    upstream: listOf({
+      flag: 'upstream', metavar: 'ADDR[:PORT]', defaultText: 'the nameservers of /etc/resolv.conf',
+      help: 'Server for names outside the zones (repeatable); "none" refuses them',
+      read: readUpstream,
+    }),
+    namespaces: list({
+      flag: 'namespaces', metavar: 'NS,...', default: [], defaultText: 'all',
+      help: 'Serve only these namespaces; the others are NXDOMAIN',
+      parse: parseNamespace,
+    }),
+    endpointPodNames: toggle({ flag: 'endpoint-pod-names', help: 'Name endpoints without a hostname after their pod instead of their IP' }),
+    ignoreEmptyService: toggle({ flag: 'ignore-empty-service', help: 'A ClusterIP service with no ready endpoint is NXDOMAIN' }),
+    noEndpoints: toggle({ flag: 'no-endpoints', help: 'Do not read EndpointSlices: headless and endpoint names are NXDOMAIN' }),
+    fallthrough: optional({
+      flag: 'fallthrough', metavar: '[ZONES]', defaultText: 'off',
+      help: 'Send NXDOMAIN answers of these zones (bare flag: all zones) to the upstream instead',
+      read: readFallthrough,
+    }),
+    startupTimeout: value({
+      flag: 'startup-timeout', metavar: 'DURATION', default: '5s',
+      help: 'How long to wait for the first sync before reporting ready anyway (5s, 500ms, 1m)',
+      parse: (text) => parseDuration(text, 3_600_000),
+    }),
+    logLevel: value({
+      flag: 'log-level', metavar: 'LEVEL', default: 'info',
+      help: `Log level: ${LOG_LEVELS.join(', ')}`,
+      parse: (text) => parseChoice(text, LOG_LEVELS),
+    }),
+    podIp: maybe({
+      flag: 'pod-ip', metavar: 'IP', env: ['POD_IP'], defaultText: 'the --listen addresses',
+      help: "This server's own address, answered for ns.dns.<zone>", parse: parseIP,
+    }),
+    maxUdpSize: value({
+      flag: 'max-udp-size', metavar: 'BYTES', default: '1232',
+      help: 'Largest UDP answer, and the EDNS size announced', parse: (text) => parseWholeNumber(text, 512, 65535, 'bytes'),
+    }),
+    cacheEntries: value({
+      flag: 'cache-entries', metavar: 'N', default: '10000',
+      help: 'Encoded answers kept for repeat questions (0 disables the cache)', parse: (text) => parseWholeNumber(text, 0, 10_000_000, 'entries'),
+    }),
+    help: toggle({ flag: 'help', env: [], help: 'Print this help and exit' }),
+    version: toggle({ flag: 'version', env: [], help: 'Print the version and exit' }),
+  };
+}
+
+type Table = ReturnType<typeof flagTable>;
+
+const OPTIONAL_FLAGS = (table: Table): Set<string> =>
+  new Set(Object.values(table).filter((s) => s.arity === 'optional').map((s) => `--${s.flag}`));
+
+/** A bare optional flag (`--fallthrough` last, or before another flag) becomes `--fallthrough=`. */
+function markBareOptionals(argv: readonly string[], table: Table): string[] {
+  const optionals = OPTIONAL_FLAGS(table);
+  return argv.map((arg, i) => {
+    const next = argv[i + 1];
+    return optionals.has(arg) && (next === undefined || next.startsWith('-')) ? `${arg}=` : arg;
+  });
+}
+
+/** node:util's messages span several lines; ours are one line naming the flag. */
+function argvError(err: unknown, table: Table): string {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `${flag}: unknown flag (svcdns --help lists them all)`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `${/'([^']*)'/.exec(message)?.[1] ?? ''}: unexpected argument (every setting is a --flag)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (message.includes('does not take an argument')) return `${flag}: takes no value`;
+      return `${flag}: needs a value (${flag} ${(Object.values(table) as FlagSpec<unknown>[]).find((s) => `--${s.flag}` === flag)?.metavar ?? 'VALUE'})`;
+    default:
+      return message.split('\n')[0] ?? message;
+  }
+}
+
+function fail(line: string): never {
+  throw new ConfigError(line);
+}
+
+/** Parses argv (without node and script) and the environment into what main should do. */
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  context: ConfigContext,
+): ConfigOutcome {
+  const cwd = context.cwd ?? process.cwd();
+  const table = flagTable(cwd);
+  const specs = Object.values(table) as FlagSpec<unknown>[];
+  const options = Object.fromEntries(specs.map((s) => [s.flag, {
+    type: s.arity === 'switch' ? ('boolean' as const) : ('string' as const),
+    multiple: s.arity === 'list',
+    ...(s.flag === 'help' ? { short: 'h' } : {}),
+  }]));
+
+  let parsed: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    parsed = parseArgs({ args: markBareOptionals(argv, table), options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    fail(argvError(err, table));
+  }
+
+  const read = <K extends keyof FlagValues>(key: K): FlagValues[K] => {
+    const spec = table[key];
+    return readSpec(spec, rawFor(spec, parsed[spec.flag], env), fail);
+  };
+
+  if (read('help')) return { action: 'help', text: helpText(table, context.version) };
+  if (read('version')) return { action: 'version', text: `svcdns ${context.version}` };
+
+  const values = Object.fromEntries((Object.keys(table) as (keyof FlagValues)[]).map((k) => [k, read(k)])) as unknown as FlagValues;
+  if (values.manifests !== null && parsed['kubeconfig'] !== undefined && parsed['manifests'] !== undefined) {
+    fail('--manifests: cannot be combined with --kubeconfig (choose one cluster source)');
+  }
+  if (!values.zone.some((z) => !isCidrZone(z))) {
+    fail(`--zone: at least one zone must be a DNS name, not only CIDRs (got ${values.zone.join(',')})`);
+  }
+  return { action: 'run', config: deepFreeze(toConfig(values, env, context)) };
+}
+
+function chooseSource(values: FlagValues, env: Readonly<Record<string, string | undefined>>, context: ConfigContext): SourceConfig {
+  if (values.manifests !== null) return { kind: 'manifests', path: values.manifests, embedded: false };
+  if (values.kubeconfig !== null) return { kind: 'kubernetes', kubeconfig: values.kubeconfig, context: values.context };
+  if (env['KUBERNETES_SERVICE_HOST']) return { kind: 'kubernetes', kubeconfig: null, context: null };
+  return { kind: 'manifests', path: context.embeddedManifests, embedded: true };
+}
+
+function toConfig(values: FlagValues, env: Readonly<Record<string, string | undefined>>, context: ConfigContext): Config {
+  return {
+    source: chooseSource(values, env, context),
+    listen: dedupeHostPorts(values.listen),
+    admin: values.admin,
+    zones: [...new Set(values.zone)],
+    ttl: values.ttl,
+    pods: values.pods,
+    upstream: values.upstream,
+    namespaces: [...new Set(values.namespaces)],
+    endpointPodNames: values.endpointPodNames,
+    ignoreEmptyService: values.ignoreEmptyService,
+    noEndpoints: values.noEndpoints,
+    fallthrough: values.fallthrough,
+    startupTimeoutMs: values.startupTimeout,
+    logLevel: values.logLevel,
+    podIP: values.podIp,
+    maxUdpSize: values.maxUdpSize,
+    cacheEntries: values.cacheEntries,
+  };
+}
+
+function dedupeHostPorts(addresses: readonly HostPort[]): HostPort[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => {
+    const key = `${a.host}|${a.port}`;
+    // Port 0 twice means two distinct free ports, so keep those.
+    if (a.port !== 0 && seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function helpText(table: Table, version: string): string {
+  const rows = (Object.values(table) as FlagSpec<unknown>[]).map((s) => {
+    const usage = s.metavar ? `--${s.flag} ${s.metavar}` : `--${s.flag}`;
+    const env = s.env.length ? `env ${s.env.join(' or ')}` : 'command line only';
+    const repeat = s.arity === 'list' ? ', repeatable' : '';
+    const dflt = s.arity === 'switch' && s.env.length === 0 ? '' : `; default: ${s.defaultText}`;
+    return `  ${usage.padEnd(30)} ${s.help}\n  ${''.padEnd(30)} (${env}${repeat}${dflt})`;
+  });
+  return [
+    `svcdns ${version}: authoritative DNS for Kubernetes services, endpoints and pods`,
+    '',
+    'Usage: svcdns [flags]',
+    '',
+    'Every flag can also be set with the environment variable shown (the flag wins).',
+    'Lists in environment variables are comma-separated; switches take true or false.',
+    '',
+    ...rows,
+    '',
+  ].join('\n');
+}
