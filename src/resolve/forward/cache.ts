@@ -1,0 +1,134 @@
+// The response cache of forwarded answers: upstream replies kept as wire bytes, bounded by entries
+// and bytes, fresh for min(record TTLs, cap); served with their TTLs counted down in place.
+import { LRUCache } from 'lru-cache';
+import { Rcode, RRType } from '../message.js';
+import { Section, soaMinimum, walkRecords, withoutEdnsOptions } from './records.js';
+import { isTruncated, rcodeOf } from './wire.js';
+
+/**
+ * TTL of every record in an answer served stale (all upstreams failing): the 30 s RFC 8767 §4
+ * recommends, so clients come back soon enough to see the upstreams recover, but not every second.
+ */
+export const STALE_TTL_SECONDS = 30;
+
+export interface CachePolicy {
+  /** Cap on how long a positive answer is fresh, in seconds. */
+  readonly maxTtl: number;
+  /** Cap on how long a negative answer (NXDOMAIN, NODATA) is fresh, in seconds. */
+  readonly negativeMaxTtl: number;
+}
+
+export interface CachedReply {
+  /** The upstream's reply with EDNS options removed; TTLs as received. */
+  readonly wire: Buffer;
+  readonly ttlOffsets: readonly number[];
+  readonly ttls: readonly number[];
+  /** Seconds it is fresh for; also the ceiling of every TTL served from it. */
+  readonly lifetime: number;
+  /** Clock reading (ms) when it was stored. */
+  readonly storedAt: number;
+}
+
+/**
+ * The reply as a cache entry, or null when it must not be cached: SERVFAIL, REFUSED and other errors,
+ * truncated replies, negative answers without a SOA (RFC 2308 §5), and anything with a TTL of 0.
+ */
+export function toCachedReply(reply: Buffer, questionEnd: number, policy: CachePolicy, now: number): CachedReply | null {
+  if (isTruncated(reply)) return null;
+  const rcode = rcodeOf(reply);
+  if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return null;
+  const received = walkRecords(reply, questionEnd);
+  if (received === null) return null;
+  const wire = withoutEdnsOptions(reply, received);
+  const spans = wire === reply ? received : walkRecords(wire, questionEnd);
+  if (spans === null) return null;
+
+  const records = spans.filter((s) => s.type !== RRType.OPT);
+  const answers = records.filter((s) => s.section === Section.Answer);
+  const negative = rcode === Rcode.NXDOMAIN || answers.length === 0;
+  let lifetime = negative ? policy.negativeMaxTtl : policy.maxTtl;
+  if (negative) {
+    const soa = records.find((s) => s.section === Section.Authority && s.type === RRType.SOA);
+    const minimum = soa === undefined ? null : soaMinimum(wire, soa);
+    if (minimum === null) return null;
+    lifetime = Math.min(lifetime, minimum);
+  }
+  for (const r of records) lifetime = Math.min(lifetime, r.ttl);
+  if (!(lifetime > 0)) return null;
+  return {
+    wire, lifetime, storedAt: now,
+    ttlOffsets: records.map((r) => r.ttlOffset),
+    ttls: records.map((r) => r.ttl),
+  };
+}
+
+/** A copy of the cached reply with every TTL counted down by the whole seconds since it was stored. */
+export function renderCached(entry: CachedReply, now: number, stale: boolean): Buffer {
+  const out = Buffer.from(entry.wire);
+  const elapsed = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
+  for (let i = 0; i < entry.ttlOffsets.length; i++) {
+    const ttl = stale ? STALE_TTL_SECONDS : Math.max(0, Math.min(entry.ttls[i]!, entry.lifetime) - elapsed);
+    out.writeUInt32BE(ttl, entry.ttlOffsets[i]!);
+  }
+  return out;
+}
+
+export interface ResponseCacheOptions {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  /** How long after expiry an entry may still be served stale (0: never). */
+  readonly serveStaleMs: number;
+  readonly now: () => number;
+}
+
+export interface CacheHit {
+  readonly entry: CachedReply;
+  /** False: past its lifetime but inside the serve-stale window; only for when every upstream failed. */
+  readonly fresh: boolean;
+}
+
+/** Fixed cost per entry beyond its bytes (key, offsets, bookkeeping), so the byte bound is honest. */
+const ENTRY_OVERHEAD = 96;
+
+export class ResponseCache {
+  private readonly lru: LRUCache<string, CachedReply> | null;
+  private readonly serveStaleMs: number;
+  private readonly now: () => number;
+
+  constructor(options: ResponseCacheOptions) {
+    this.serveStaleMs = options.serveStaleMs;
+    this.now = options.now;
+    // Expired entries go on read (no ttlAutopurge: one timer per entry) and hits do not extend their age.
+    this.lru = options.maxEntries > 0 && options.maxBytes > 0
+      ? new LRUCache<string, CachedReply>({
+          max: options.maxEntries,
+          maxSize: options.maxBytes,
+          sizeCalculation: (entry, key) => entry.wire.length + key.length + entry.ttlOffsets.length * 16 + ENTRY_OVERHEAD,
+          perf: { now: options.now },
+          ttlResolution: 0,
+        })
+      : null;
+  }
+
+  get(key: string): CacheHit | undefined {
+    const entry = this.lru?.get(key);
+    if (entry === undefined) return undefined;
+    return { entry, fresh: this.now() < entry.storedAt + entry.lifetime * 1000 };
+  }
+
+  set(key: string, entry: CachedReply): void {
+    this.lru?.set(key, entry, { ttl: entry.lifetime * 1000 + this.serveStaleMs });
+  }
+
+  get size(): number {
+    return this.lru?.size ?? 0;
+  }
+
+  get bytes(): number {
+    return this.lru?.calculatedSize ?? 0;
+  }
+
+  clear(): void {
+    this.lru?.clear();
+  }
+}
