@@ -1,0 +1,75 @@
+// RBAC: list and watch only, on exactly what DNS is built from; pods only for "pods verified".
+import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHelm, type Helm } from './helm.js';
+import { workload } from './objects.js';
+import { findOne, render, type Manifest } from './render.js';
+import { scenarios } from './scenarios.js';
+
+let helm: Helm;
+const rendered = new Map<string, Manifest[]>();
+
+beforeAll(async () => {
+  helm = createHelm();
+  const all = await Promise.all(scenarios.map((s) => render(helm, s)));
+  scenarios.forEach((s, i) => rendered.set(s.name, all[i] ?? []));
+});
+afterAll(() => helm.dispose());
+
+/** "group/resource" for every resource the ClusterRole grants, with the verbs. */
+function grants(manifests: readonly Manifest[]): { resources: string[]; verbs: string[][] } {
+  const role = findOne<IClusterRole>(manifests, 'ClusterRole');
+  const rules = role.rules ?? [];
+  const resources = rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}`)));
+  return { resources: resources.sort(), verbs: rules.map((r) => [...r.verbs].sort()) };
+}
+
+describe('ClusterRole', () => {
+  it.each(scenarios.map((s) => s.name))('grants only list and watch with %s', (name) => {
+    const manifests = rendered.get(name) ?? [];
+    for (const verbs of grants(manifests).verbs) expect(verbs).toEqual(['list', 'watch']);
+    const role = findOne<IClusterRole>(manifests, 'ClusterRole');
+    for (const rule of role.rules ?? []) {
+      expect(rule.resourceNames).toBeUndefined();
+      expect(rule.nonResourceURLs).toBeUndefined();
+    }
+  });
+
+  it('covers services, namespaces and EndpointSlices, and not pods, by default', () => {
+    expect(grants(rendered.get('default values') ?? []).resources).toEqual([
+      '/namespaces',
+      '/services',
+      'discovery.k8s.io/endpointslices',
+    ]);
+  });
+
+  it('adds pods only when pods are verified', () => {
+    expect(grants(rendered.get('pods verified') ?? []).resources).toEqual([
+      '/namespaces',
+      '/pods',
+      '/services',
+      'discovery.k8s.io/endpointslices',
+    ]);
+    for (const scenario of scenarios.filter((s) => s.name !== 'pods verified')) {
+      expect(grants(rendered.get(scenario.name) ?? []).resources, scenario.name).not.toContain('/pods');
+    }
+  });
+});
+
+describe('ClusterRoleBinding and ServiceAccount', () => {
+  it('bind the ClusterRole to the service account the pods run as', () => {
+    const manifests = rendered.get('default values') ?? [];
+    const role = findOne<IClusterRole>(manifests, 'ClusterRole');
+    const binding = findOne<IClusterRoleBinding>(manifests, 'ClusterRoleBinding');
+    const account = findOne<IServiceAccount>(manifests, 'ServiceAccount');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata?.name });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: account.metadata?.name, namespace: account.metadata?.namespace },
+    ]);
+    const pod = workload(manifests).template.spec;
+    expect(pod?.serviceAccountName).toBe(account.metadata?.name);
+    expect(pod?.automountServiceAccountToken).toBe(true);
+  });
+});
