@@ -23,6 +23,8 @@ export interface ManifestSourceOptions {
   readonly debounceMs?: number;
   /** Interval of the fallback poll; 0 disables it. */
   readonly pollMs?: number;
+  /** Use fs.watch for quick reloads (default true); the poll runs either way. */
+  readonly watch?: boolean;
 }
 
 export class ManifestSource implements ClusterSource {
@@ -31,6 +33,7 @@ export class ManifestSource implements ClusterSource {
   private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly pollMs: number;
+  private readonly useWatch: boolean;
   private sink: ClusterSink | null = null;
   private watcher: FSWatcher | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
@@ -53,13 +56,14 @@ export class ManifestSource implements ClusterSource {
     this.kinds = options.kinds ?? ['service', 'endpointslice', 'namespace'];
     this.debounceMs = options.debounceMs ?? 100;
     this.pollMs = options.pollMs ?? 2000;
+    this.useWatch = options.watch ?? true;
   }
 
   async start(sink: ClusterSink): Promise<void> {
     this.sink = sink;
     await this.reload(true);
     if (this.stopped) return;
-    await this.startWatching();
+    if (this.useWatch) await this.startWatching();
     if (this.pollMs > 0) {
       this.pollTimer = setInterval(() => void this.reload(false), this.pollMs);
       this.pollTimer.unref();
