@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { chartDir, createHelm, type Helm } from './helm.js';
 import { configFile, containerPort, dnsService, durationSeconds, svcdnsContainer, workload } from './objects.js';
-import { render, releaseNamespace, schemaProblems, type Manifest } from './render.js';
+import { findAll, render, releaseNamespace, schemaProblem, schemaProblems, type Manifest } from './render.js';
 import { scenarios } from './scenarios.js';
 
 const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
@@ -132,6 +132,27 @@ describe.each(scenarios.map((s) => s.name))('chart rendered with %s', (name) => 
     expect(container.image).toBe(`ghcr.io/svcdns/svcdns:${chart.appVersion}`);
     expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources?.limits?.memory).toEqual(expect.any(String));
+  });
+});
+
+describe('the schema check itself', () => {
+  const deployment = (): Manifest => structuredClone(findAll(manifestsFor('default values'), 'Deployment')[0] as Manifest);
+
+  it('reports a field of the wrong type', async () => {
+    const broken = deployment();
+    (broken.spec as { replicas: unknown }).replicas = 'two';
+    expect(await schemaProblem(broken)).toMatch(/replicas/);
+  });
+
+  it('reports a missing required field', async () => {
+    const broken = deployment();
+    delete (broken.spec as { selector?: unknown }).selector;
+    expect(await schemaProblem(broken)).toMatch(/selector/);
+  });
+
+  it('reports an API version the chart must not emit, even one kubernetes-models still models', async () => {
+    const old = { ...deployment(), apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler' };
+    expect(await schemaProblem(old)).toMatch(/API version not allowed/);
   });
 });
 

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# svcdns container image: compiled on Debian bookworm, run on distroless Node.js 24 as uid 65532.
+# The DNS port is 1053 (no privilege needed); the chart's Service maps port 53 to it.
+
+# --- build: the full toolchain compiles TypeScript to dist/ --------------------------------------
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Install scripts are skipped: compiling needs none, and dev tools' downloads have no place here.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src/ src/
+RUN npm run build
+
+# --- deps: production dependencies only, installed fresh so nothing from dev leaks in --------------
+FROM node:24-bookworm-slim AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- runtime: no shell, no package manager; the entrypoint is node ---------------------------------
+# Debian 12 matches the bookworm build stages.
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY examples/ ./examples/
+# Numeric, so the kubelet can verify runAsNonRoot.
+USER 65532:65532
+EXPOSE 1053/udp 1053/tcp 8080/tcp
+# For docker run only; Kubernetes uses the chart's probes. No shell here, so node does the request.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["dist/main.js", "--listen=0.0.0.0:1053", "--listen=[::]:1053", "--admin=0.0.0.0:8080"]
