@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './logger.js';
+import { zonesFromArgs } from './resolve/options.js';
 import {
   list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec,
 } from './config/flags.js';
@@ -232,7 +233,11 @@ function argvError(err: unknown, table: Table): string {
       return `${/'([^']*)'/.exec(message)?.[1] ?? ''}: unexpected argument (every setting is a --flag)`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (message.includes('does not take an argument')) return `${flag}: takes no value`;
-      return `${flag}: needs a value (${flag} ${(Object.values(table) as FlagSpec<unknown>[]).find((s) => `--${s.flag}` === flag)?.metavar ?? 'VALUE'})`;
+      {
+        const metavar = (Object.values(table) as FlagSpec<unknown>[]).find((s) => `--${s.flag}` === flag)?.metavar ?? 'VALUE';
+        const dashHint = message.includes('ambiguous') ? `; a value starting with "-" is written ${flag}=-…` : '';
+        return `${flag}: needs a value (${flag} ${metavar}${dashHint})`;
+      }
     default:
       return message.split('\n')[0] ?? message;
   }
@@ -278,6 +283,11 @@ export function parseConfig(
   }
   if (!values.zone.some((z) => !isCidrZone(z))) {
     fail(`--zone: at least one zone must be a DNS name, not only CIDRs (got ${values.zone.join(',')})`);
+  }
+  try {
+    zonesFromArgs(values.zone); // the resolver's own reading of the zones must accept them too
+  } catch (err) {
+    fail(`--zone: ${err instanceof Error ? err.message : String(err)}`);
   }
   return { action: 'run', config: deepFreeze(toConfig(values, env, context)) };
 }

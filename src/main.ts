@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// The svcdns process: config → cluster source → zone index → resolver → dispatcher → DNS listeners,
+// plus the admin server. Serves at once; /ready turns true after the first sync (or the start-up
+// timeout). SIGTERM/SIGINT run one shutdown sequence.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startAdminServer, type AdminServer } from './admin/server.js';
+import { ManifestSource } from './cluster/manifests.js';
+import type { ClusterSource } from './cluster/source.js';
+import { watchSync } from './cluster/sync-watch.js';
+import type { ObjectKind } from './cluster/types.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
+import { Dispatcher } from './wire/dispatcher.js';
+import { startDnsServers, type DnsServers } from './wire/servers.js';
+import { ZoneIndex } from './zone/index.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** dist/main.js → the package's examples/, served when no cluster source is configured. */
+const EMBEDDED_MANIFESTS = resolve(HERE, '../examples');
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(HERE, '../package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What the source must deliver: pods only for verified pod records, slices unless --no-endpoints. */
+function sourceKinds(config: Config): ObjectKind[] {
+  const kinds: ObjectKind[] = ['service', 'namespace'];
+  if (!config.noEndpoints) kinds.push('endpointslice');
+  if (config.pods === 'verified') kinds.push('pod');
+  return kinds;
+}
+
+/** Addresses answered for ns.dns.<zone>: --pod-ip, else the specific addresses we listen on. */
+function nsAddresses(config: Config): string[] {
+  if (config.podIP) return [config.podIP];
+  const specific = config.listen.map((a) => a.host).filter((h) => h !== '0.0.0.0' && h !== '::');
+  return [...new Set(specific)];
+}
+
+interface Running {
+  readonly source: ClusterSource;
+  readonly dns: DnsServers;
+  readonly admin: AdminServer | null;
+  readonly state: { shuttingDown: boolean };
+}
+
+/**
+ * The shutdown sequence, in order: readiness off, then each listener closed, then the source.
+ * A later lame-duck period goes between the first two steps.
+ */
+function shutdownSequence(running: Running, log: Logger): (signal: string) => Promise<void> {
+  let started = false;
+  return async (signal) => {
+    if (started) {
+      log.warn({ signal }, 'second signal during shutdown: exiting now');
+      process.exit(1);
+    }
+    started = true;
+    log.info({ signal }, 'shutting down');
+    running.state.shuttingDown = true;
+    const deadline = setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    const steps: [string, () => Promise<void>][] = [
+      ['dns listeners', () => running.dns.close()],
+      ['admin server', () => running.admin?.close() ?? Promise.resolve()],
+      ['cluster source', () => running.source.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err, step: name }, 'shutdown step failed');
+      }
+    }
+    log.info('stopped');
+    process.exit(0);
+  };
+}
+
+async function run(config: Config, log: Logger): Promise<void> {
+  if (config.source.kind === 'kubernetes') {
+    process.stderr.write('svcdns: the Kubernetes source is not built yet; use --manifests PATH\n');
+    process.exit(EXIT_USAGE);
+  }
+  const kinds = sourceKinds(config);
+  const zone = new ZoneIndex({ endpointPodNames: config.endpointPodNames, requiredKinds: kinds, logger: log.child({ layer: 'zone' }) });
+  const source = new ManifestSource({ path: config.source.path, kinds, logger: log });
+  const resolver = new ClusterResolver(zone, {
+    zones: zonesFromArgs(config.zones),
+    ttl: config.ttl,
+    pods: config.pods,
+    namespaces: [...config.namespaces],
+    ignoreEmptyService: config.ignoreEmptyService,
+    noEndpoints: config.noEndpoints,
+    fallthrough: config.fallthrough ? [...config.fallthrough] : null,
+    nsAddresses: nsAddresses(config),
+  });
+  // No forwarder yet: names outside the zones are answered REFUSED.
+  const dispatcher = new Dispatcher({
+    resolver, generations: zone, logger: log.child({ layer: 'wire' }),
+    cacheEntries: config.cacheEntries, maxUdpSize: config.maxUdpSize,
+  });
+
+  log.info({ source: config.source, zones: config.zones, ttl: config.ttl, pods: config.pods }, 'starting');
+  const sync = watchSync(zone, kinds);
+  source.start(sync.sink).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
+
+  const state = { shuttingDown: false };
+  const dns = await startDnsServers({ listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }) });
+  let admin: AdminServer | null = null;
+  try {
+    admin = config.admin && await startAdminServer({
+      ...config.admin,
+      logger: log,
+      isReady: () => {
+        if (state.shuttingDown) return { ready: false, detail: { reason: 'shutting down' } };
+        if (!zone.synced) return { ready: false, detail: { reason: 'waiting for the first sync of the cluster source', source: source.status() } };
+        return { ready: true, detail: {} };
+      },
+    });
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
+  log.info({ dns: dns.addresses, admin: admin?.address ?? null }, 'listening');
+
+  const shutdown = shutdownSequence({ source, dns, admin, state }, log);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+
+  const timedOut = await Promise.race([
+    sync.synced.then(() => false),
+    new Promise<boolean>((done) => setTimeout(() => done(true), config.startupTimeoutMs).unref()),
+  ]);
+  if (state.shuttingDown) return;
+  if (timedOut) {
+    log.warn({ timeoutMs: config.startupTimeoutMs, source: source.status() }, 'cluster source not synced by the start-up timeout; serving what it has');
+    zone.forceSynced();
+  }
+  log.info('ready');
+}
+
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let outcome;
+  try {
+    outcome = parseConfig(argv, env, { embeddedManifests: EMBEDDED_MANIFESTS, version: packageVersion() });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`svcdns: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  if (outcome.action !== 'run') {
+    process.stdout.write(`${outcome.text}\n`);
+    return;
+  }
+  const log = createLogger(outcome.config.logLevel);
+  // A DNS server must outlive one bad packet or one buggy callback: log, keep serving.
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; still serving'));
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection; still serving'));
+  try {
+    await run(outcome.config, log);
+  } catch (err) {
+    log.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+}
+
+void main(process.argv.slice(2), process.env);
