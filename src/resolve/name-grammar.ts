@@ -1,0 +1,74 @@
+// The name grammar of a forward cluster zone, read right to left from the zone (behaviour §3.2):
+//
+//   <zone>                                   apex
+//   svc.<zone> | pod.<zone>                  tree (NODATA)
+//   dns-version.<zone>                       schema version TXT
+//   ns.dns.<zone>                            our name server
+//   <ns>.svc.<zone> | <ns>.pod.<zone>        namespace
+//   <svc>.<ns>.svc.<zone>                    service
+//   <ep>.<svc>.<ns>.svc.<zone>               endpoint
+//   _<port>._<proto>.<svc>.<ns>.svc.<zone>   port and protocol (underscores optional)
+//   <ip-dashed>.<ns>.pod.<zone>              pod
+//
+// Anything else is invalid (NXDOMAIN), including three or more labels left of the service.
+
+export type ClusterName =
+  | { readonly kind: 'apex' }
+  | { readonly kind: 'tree'; readonly tree: 'svc' | 'pod' }
+  | { readonly kind: 'dns-version' }
+  | { readonly kind: 'nameserver' }
+  | { readonly kind: 'namespace'; readonly tree: 'svc' | 'pod'; readonly namespace: string }
+  | ServiceName
+  | { readonly kind: 'pod'; readonly namespace: string; readonly label: string }
+  | { readonly kind: 'invalid' };
+
+export interface ServiceName {
+  readonly kind: 'service';
+  readonly namespace: string;
+  readonly service: string;
+  /** Set for `<ep>.<svc>...` names. */
+  readonly endpoint?: string;
+  /** Set (possibly '' = any) for `_<port>._<proto>.<svc>...` names, without the underscore. */
+  readonly port?: string;
+  readonly protocol?: string;
+}
+
+const APEX: ClusterName = { kind: 'apex' };
+const INVALID: ClusterName = { kind: 'invalid' };
+const SVC_TREE: ClusterName = { kind: 'tree', tree: 'svc' };
+const POD_TREE: ClusterName = { kind: 'tree', tree: 'pod' };
+const DNS_VERSION: ClusterName = { kind: 'dns-version' };
+const NAMESERVER: ClusterName = { kind: 'nameserver' };
+
+/** Parses the `rest` leftmost labels of `lower` (the labels standing left of the zone). */
+export function parseClusterName(lower: readonly string[], rest: number): ClusterName {
+  if (rest <= 0) return APEX;
+  const label = (i: number): string => lower[i] ?? '';
+  const tree = label(rest - 1);
+  if (rest === 1) {
+    if (tree === 'svc') return SVC_TREE;
+    if (tree === 'pod') return POD_TREE;
+    if (tree === 'dns-version') return DNS_VERSION;
+    return INVALID;
+  }
+  if (rest === 2 && tree === 'dns' && label(0) === 'ns') return NAMESERVER;
+  if (tree !== 'svc' && tree !== 'pod') return INVALID;
+  const namespace = label(rest - 2);
+  if (rest === 2) return { kind: 'namespace', tree, namespace };
+  if (tree === 'pod') return rest === 3 ? { kind: 'pod', namespace, label: label(0) } : INVALID;
+  const service = label(rest - 3);
+  switch (rest) {
+    case 3:
+      return { kind: 'service', namespace, service };
+    case 4:
+      return { kind: 'service', namespace, service, endpoint: label(0) };
+    case 5:
+      return { kind: 'service', namespace, service, port: stripUnderscore(label(0)), protocol: stripUnderscore(label(1)) };
+    default:
+      return INVALID;
+  }
+}
+
+function stripUnderscore(label: string): string {
+  return label.startsWith('_') ? label.slice(1) : label;
+}

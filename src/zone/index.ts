@@ -1,0 +1,366 @@
+// The zone index: the cluster objects DNS answers from, applied one event at a time.
+// Each event touches one service's records (its view is rebuilt from its own slices only), the
+// reverse maps of the addresses it gained or lost, and the generation keys of exactly those.
+import type { ClusterSink } from '../cluster/source.js';
+import type { ClusterObject, ObjectKind, SlimEndpointSlice, SlimPod, SlimService } from '../cluster/types.js';
+import type { Logger } from '../logger.js';
+import type { Generations } from '../resolve/message.js';
+import { GenerationTable } from './generations.js';
+import { SOA_GENERATION_KEY, ipGenerationKey, serviceGenerationKey } from './keys.js';
+import { NamespaceIndex } from './namespaces.js';
+import { PodIndex } from './pods.js';
+import {
+  sameService, sameSlice, toServiceRecord, toSliceRecord,
+  type EndpointOwner, type ServiceRecord, type SliceRecord,
+} from './records.js';
+import { ReverseIndex } from './reverse-index.js';
+import { SoaSerial } from './serial.js';
+import { ServiceView } from './service-view.js';
+
+export { ServiceView } from './service-view.js';
+export type { EndpointOwner, PortRecord, ServiceRecord, SliceRecord } from './records.js';
+export { ipGenerationKey, podGenerationKey, serviceGenerationKey, SOA_GENERATION_KEY } from './keys.js';
+
+export interface ZoneIndexOptions {
+  /** --endpoint-pod-names: label endpoints without a hostname by their pod name. */
+  readonly endpointPodNames: boolean;
+  /** Kinds whose first complete list must arrive before the index counts as synced. */
+  readonly requiredKinds: readonly ObjectKind[];
+  readonly logger?: Logger;
+  /** Clock in milliseconds since the Unix epoch, for the SOA serial (tests inject one). */
+  readonly now?: () => number;
+}
+
+/** One applied change, for DNS-programming-latency and change metrics. */
+export interface ZoneChange {
+  /** `namespace/name` of each service whose answers changed (empty for namespace and pod changes). */
+  readonly serviceKeys: string[];
+  /** The slice's last-change-trigger-time (ms since the epoch), when the change came with one. */
+  readonly triggerTime?: number;
+}
+
+export interface ZoneCounts {
+  readonly services: number;
+  readonly slices: number;
+  /** Ready endpoint addresses over all slices. */
+  readonly endpoints: number;
+  readonly namespaces: number;
+  readonly pods: number;
+}
+
+interface ServiceEntry {
+  service: ServiceRecord | undefined;
+  /** By slice name; Map order is arrival order and survives updates. */
+  readonly slices: Map<string, SliceRecord>;
+  view: ServiceView;
+}
+
+export class ZoneIndex implements ClusterSink, Generations {
+  private readonly entries = new Map<string, ServiceEntry>();
+  private readonly slices = new Map<string, SliceRecord>();
+  private readonly reverse = new ReverseIndex();
+  private readonly pods = new PodIndex();
+  private readonly namespaces: NamespaceIndex;
+  private readonly generations = new GenerationTable();
+  private readonly soaSerial: SoaSerial;
+  private readonly syncedKinds = new Set<ObjectKind>();
+  private readonly listeners = new Set<(change: ZoneChange) => void>();
+  private forced = false;
+  private serviceTotal = 0;
+  private endpointTotal = 0;
+
+  constructor(private readonly options: ZoneIndexOptions) {
+    this.namespaces = new NamespaceIndex(options.requiredKinds.includes('namespace'));
+    this.soaSerial = new SoaSerial(options.now ?? Date.now);
+  }
+
+  // --- what the resolver reads -------------------------------------------------------------
+
+  get epoch(): number {
+    return this.generations.epoch;
+  }
+
+  generation(key: string): number {
+    return this.generations.generation(key);
+  }
+
+  /** Every required kind has had its first complete list, or the startup timeout forced it. */
+  get synced(): boolean {
+    if (this.forced) return true;
+    for (const kind of this.options.requiredKinds) if (!this.syncedKinds.has(kind)) return false;
+    return true;
+  }
+
+  /** The startup timeout elapsed: serve as synced from now on. */
+  forceSynced(): void {
+    this.withSyncChange(() => {
+      this.forced = true;
+    });
+  }
+
+  /** SOA serial: Unix seconds of the last change relevant to DNS. */
+  get serial(): number {
+    return this.soaSerial.current;
+  }
+
+  /** The view of `namespace/name` (both lower case), also when only its slices are known. */
+  service(namespace: string, name: string): ServiceView | undefined {
+    return this.entries.get(`${namespace}/${name}`)?.view;
+  }
+
+  namespaceExists(namespace: string): boolean {
+    return this.namespaces.exists(namespace);
+  }
+
+  clusterIPOwners(canonicalIP: string): readonly ServiceRecord[] {
+    return this.reverse.clusterIPOwners(canonicalIP);
+  }
+
+  endpointOwners(canonicalIP: string): readonly EndpointOwner[] {
+    return this.reverse.endpointOwners(canonicalIP);
+  }
+
+  hasPod(namespace: string, canonicalIP: string): boolean {
+    return this.pods.has(namespace, canonicalIP);
+  }
+
+  counts(): ZoneCounts {
+    return {
+      services: this.serviceTotal,
+      slices: this.slices.size,
+      endpoints: this.endpointTotal,
+      namespaces: this.namespaces.size,
+      pods: this.pods.size,
+    };
+  }
+
+  /** Calls `listener` after every applied change; returns a function that unsubscribes it. */
+  onChange(listener: (change: ZoneChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- ClusterSink ---------------------------------------------------------------------------
+
+  upsert(object: ClusterObject): void {
+    this.guard('upsert', () => this.apply(object));
+  }
+
+  remove(kind: ObjectKind, namespace: string | undefined, name: string): void {
+    this.guard('remove', () => this.removeOne(kind, (namespace ?? '').toLowerCase(), name.toLowerCase()));
+  }
+
+  replace(kind: ObjectKind, objects: readonly ClusterObject[]): void {
+    this.guard('replace', () => {
+      const keep = new Set<string>();
+      for (const object of objects) {
+        if (object.kind !== kind) continue;
+        this.apply(object);
+        keep.add(heldKey(object));
+      }
+      for (const key of [...this.heldKeys(kind)]) {
+        if (keep.has(key)) continue;
+        const slash = key.indexOf('/');
+        this.removeOne(kind, slash === -1 ? '' : key.slice(0, slash), key.slice(slash + 1));
+      }
+    });
+  }
+
+  markSynced(kind: ObjectKind): void {
+    this.withSyncChange(() => {
+      this.syncedKinds.add(kind);
+    });
+  }
+
+  // --- applying events -----------------------------------------------------------------------
+
+  private apply(object: ClusterObject): void {
+    switch (object.kind) {
+      case 'service':
+        return this.applyService(object.obj);
+      case 'endpointslice':
+        return this.applySlice(object.obj);
+      case 'namespace':
+        if (this.namespaces.upsert(object.obj)) this.globalChange();
+        return;
+      case 'pod':
+        return this.applyPod(object.obj);
+    }
+  }
+
+  private removeOne(kind: ObjectKind, namespace: string, name: string): void {
+    switch (kind) {
+      case 'service':
+        return this.setService(namespace, name, undefined);
+      case 'endpointslice':
+        return this.setSlice(`${namespace}/${name}`, undefined, undefined);
+      case 'namespace':
+        if (this.namespaces.remove(name)) this.globalChange();
+        return;
+      case 'pod':
+        if (this.pods.remove(namespace, name, (key) => this.podAddressChanged(key))) this.changed([]);
+        return;
+    }
+  }
+
+  private applyService(s: SlimService): void {
+    const record = toServiceRecord(s);
+    this.setService(record.namespace, record.name, record);
+  }
+
+  private setService(namespace: string, name: string, next: ServiceRecord | undefined): void {
+    const key = `${namespace}/${name}`;
+    const existing = this.entries.get(key);
+    const before = existing?.service;
+    if (before === undefined && next === undefined) return;
+    if (before !== undefined && next !== undefined && sameService(before, next)) return;
+    const entry = existing ?? this.createEntry(namespace, name);
+    entry.service = next;
+    this.reverse.updateClusterIPs(before, next, (ip) => this.addressChanged(ip));
+    if (before === undefined || next === undefined) {
+      const delta = next === undefined ? -1 : 1;
+      this.serviceTotal += delta;
+      if (this.namespaces.countService(namespace, delta)) this.generations.bumpEpoch();
+    }
+    this.rebuild(key, entry);
+    this.changed([key]);
+  }
+
+  private applySlice(slice: SlimEndpointSlice): void {
+    const record = toSliceRecord(slice, this.options.endpointPodNames);
+    const key = `${record.namespace}/${record.name}`;
+    // FQDN slices publish nothing; one that replaces a held slice of the same name removes it.
+    this.setSlice(key, slice.addressType === 'FQDN' ? undefined : record, slice.triggerTime);
+  }
+
+  private setSlice(key: string, next: SliceRecord | undefined, triggerTime: number | undefined): void {
+    const before = this.slices.get(key);
+    if (before === undefined && next === undefined) return;
+    if (before !== undefined && next !== undefined && sameSlice(before, next)) return;
+    if (next === undefined) this.slices.delete(key);
+    else this.slices.set(key, next);
+    const serviceKeys: string[] = [];
+    if (before !== undefined && (next === undefined || next.serviceName !== before.serviceName)) {
+      const oldKey = `${before.namespace}/${before.serviceName}`;
+      const oldEntry = this.entries.get(oldKey);
+      if (oldEntry !== undefined) {
+        oldEntry.slices.delete(before.name);
+        this.rebuild(oldKey, oldEntry);
+        serviceKeys.push(oldKey);
+      }
+    }
+    if (next !== undefined) {
+      const newKey = `${next.namespace}/${next.serviceName}`;
+      const entry = this.entries.get(newKey) ?? this.createEntry(next.namespace, next.serviceName);
+      entry.slices.set(next.name, next);
+      this.rebuild(newKey, entry);
+      serviceKeys.push(newKey);
+    }
+    this.changed(serviceKeys, triggerTime);
+  }
+
+  private applyPod(pod: SlimPod): void {
+    if (this.pods.upsert(pod, (key) => this.podAddressChanged(key))) this.changed([]);
+  }
+
+  private createEntry(namespace: string, name: string): ServiceEntry {
+    const view = new ServiceView(namespace, name, serviceGenerationKey(namespace, name), undefined, []);
+    const entry: ServiceEntry = { service: undefined, slices: new Map(), view };
+    this.entries.set(`${namespace}/${name}`, entry);
+    return entry;
+  }
+
+  /** Replaces the entry's view and moves the reverse maps and generations to match it. */
+  private rebuild(key: string, entry: ServiceEntry): void {
+    const old = entry.view;
+    const view = new ServiceView(old.namespace, old.name, old.generationKey, entry.service, [...entry.slices.values()]);
+    if (!sameSliceList(old.slices, view.slices)) {
+      this.reverse.updateEndpoints(old.namespace, old.name, old.labelsByAddress(), view.labelsByAddress(),
+        (ip) => this.addressChanged(ip));
+    }
+    this.endpointTotal += view.readyCount - old.readyCount;
+    entry.view = view;
+    if (entry.service === undefined && entry.slices.size === 0) {
+      this.entries.delete(key);
+      this.generations.forget(view.generationKey);
+    } else {
+      this.generations.bump(view.generationKey);
+    }
+  }
+
+  private addressChanged(ip: string): void {
+    const key = ipGenerationKey(ip);
+    if (this.reverse.isOwned(ip)) this.generations.bump(key);
+    else this.generations.forget(key);
+  }
+
+  private podAddressChanged(addressKey: string): void {
+    const key = `pod:${addressKey}`;
+    const slash = addressKey.indexOf('/');
+    if (this.pods.has(addressKey.slice(0, slash), addressKey.slice(slash + 1))) this.generations.bump(key);
+    else this.generations.forget(key);
+  }
+
+  private globalChange(): void {
+    this.generations.bumpEpoch();
+    this.changed([]);
+  }
+
+  private changed(serviceKeys: string[], triggerTime?: number): void {
+    this.soaSerial.touch();
+    this.generations.bump(SOA_GENERATION_KEY);
+    if (this.listeners.size === 0) return;
+    const change: ZoneChange = triggerTime === undefined ? { serviceKeys } : { serviceKeys, triggerTime };
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.options.logger?.error({ err }, 'zone change listener failed');
+      }
+    }
+  }
+
+  private withSyncChange(action: () => void): void {
+    const before = this.synced;
+    action();
+    if (this.synced !== before) this.generations.bumpEpoch();
+  }
+
+  private *heldKeys(kind: ObjectKind): Iterable<string> {
+    switch (kind) {
+      case 'service':
+        for (const [key, entry] of this.entries) if (entry.service !== undefined) yield key;
+        return;
+      case 'endpointslice':
+        yield* this.slices.keys();
+        return;
+      case 'namespace':
+        yield* this.namespaces.names();
+        return;
+      case 'pod':
+        yield* this.pods.names();
+        return;
+    }
+  }
+
+  /** A malformed object from a source is logged and dropped; it never breaks the caller's loop. */
+  private guard(operation: string, action: () => void): void {
+    try {
+      action();
+    } catch (err) {
+      this.options.logger?.error({ err, operation }, 'zone index could not apply a cluster event');
+    }
+  }
+}
+
+/** The key an object is held under (lower-case `namespace/name`, or `name` for namespaces). */
+function heldKey(object: ClusterObject): string {
+  if (object.kind === 'namespace') return object.obj.name.toLowerCase();
+  return `${object.obj.namespace.toLowerCase()}/${object.obj.name.toLowerCase()}`;
+}
+
+function sameSliceList(a: readonly SliceRecord[], b: readonly SliceRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
