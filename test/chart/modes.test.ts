@@ -3,11 +3,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { chartDir, createHelm, type Helm } from './helm.js';
-import { configFile, containerPort, dnsService, durationSeconds, svcdnsContainer, workload } from './objects.js';
-import { findAll, render, releaseNamespace, schemaProblem, schemaProblems, type Manifest } from './render.js';
+import { configFile, containerPort, grants, dnsService, durationSeconds, svcdnsContainer, workload } from './objects.js';
+import { findAll, findOne, render, releaseNamespace, schemaProblem, schemaProblems, type Manifest } from './render.js';
 import { scenarios } from './scenarios.js';
 
 const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
@@ -95,6 +96,18 @@ describe.each(scenarios.map((s) => s.name))('chart rendered with %s', (name) => 
     });
     expect(container.securityContext?.capabilities?.add).toBeUndefined();
     expect(container.securityContext?.privileged).toBeUndefined();
+  });
+
+  it('grants the service account only list and watch, on named resources only', () => {
+    const manifests = manifestsFor(name);
+    const { verbs } = grants(manifests);
+    expect(verbs.length).toBeGreaterThan(0);
+    for (const v of verbs) expect(v).toEqual(['list', 'watch']);
+    for (const rule of findOne<IClusterRole>(manifests, 'ClusterRole').rules ?? []) {
+      expect(rule.resources?.length).toBeGreaterThan(0);
+      expect(rule.resources).not.toContain('*');
+      expect(rule.nonResourceURLs).toBeUndefined();
+    }
   });
 
   it('resolves through the node (dnsPolicy Default), never through itself', () => {

@@ -1,6 +1,7 @@
 // Typed views of the rendered objects the chart tests look into.
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
@@ -67,4 +68,11 @@ export function durationSeconds(value: unknown): number {
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+/** "group/resource" for every resource the ClusterRole grants, and each rule's verbs. */
+export function grants(manifests: readonly Manifest[]): { resources: string[]; verbs: string[][] } {
+  const rules = findOne<IClusterRole>(manifests, 'ClusterRole').rules ?? [];
+  const resources = rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}`)));
+  return { resources: resources.sort(), verbs: rules.map((r) => [...r.verbs].sort()) };
 }
