@@ -113,7 +113,12 @@ export class ResponseCache {
   get(key: string): CacheHit | undefined {
     const entry = this.lru?.get(key);
     if (entry === undefined) return undefined;
-    return { entry, fresh: this.now() < entry.storedAt + entry.lifetime * 1000 };
+    const fresh = this.now() < entry.storedAt + entry.lifetime * 1000;
+    if (!fresh && this.serveStaleMs === 0) {
+      this.lru?.delete(key);
+      return undefined;
+    }
+    return { entry, fresh };
   }
 
   set(key: string, entry: CachedReply): void {

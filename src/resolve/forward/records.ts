@@ -109,7 +109,7 @@ function decompressedMx(buf: Buffer, span: RecordSpan): Uint8Array | null {
   const parts: Buffer[] = [buf.subarray(span.rdataOffset, span.rdataOffset + 2)];
   for (const label of exchange.labels) parts.push(Buffer.from([label.length]), Buffer.from(label, 'latin1'));
   parts.push(Buffer.from([0]));
-  return Buffer.concat(parts);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 export function decodeRData(buf: Buffer, span: RecordSpan): RData | null {
