@@ -41,6 +41,11 @@ describe('ClusterRole', () => {
       expect(grants(rendered.get(scenario.name) ?? []).resources, scenario.name).not.toContain('/pods');
     }
   });
+
+  it('drops EndpointSlices when the server is told not to read them', async () => {
+    const manifests = await render(helm, { values: { config: { noEndpoints: true } } });
+    expect(grants(manifests).resources).toEqual(['/namespaces', '/services']);
+  });
 });
 
 describe('ClusterRoleBinding and ServiceAccount', () => {
