@@ -5,6 +5,8 @@
 // price: a client that randomises letter case (DNS 0x20) misses and gets a fresh build every time,
 // which is still a correct answer. Validity comes from generations only, never from TTLs: an entry
 // holds the epoch and the generation of every key its answer depends on, and is current while all match.
+// The key does not include the client: an answer that depends on who asks (transport, ACLs) must come
+// with dependsOn null, which keeps it out of the cache.
 import { LRUCache } from 'lru-cache';
 import type { Generations } from '../resolve/message.js';
 import type { EncodedAnswer } from './encode.js';

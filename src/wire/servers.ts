@@ -11,7 +11,7 @@ export interface ListenAddress {
 }
 
 export interface DnsServerOptions {
-  listen: ListenAddress[];
+  listen: readonly ListenAddress[];
   dispatcher: Dispatcher;
   logger: Logger;
   /** SO_REUSEPORT on every socket, for several processes serving one port. */
