@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAdminServer, type AdminServer } from './admin/server.js';
+import { startAdminServer, type AdminServer, type Readiness } from './admin/server.js';
 import { ManifestSource } from './cluster/manifests.js';
 import type { ClusterSource } from './cluster/source.js';
 import { watchSync } from './cluster/sync-watch.js';
@@ -121,21 +121,17 @@ async function run(config: Config, log: Logger): Promise<void> {
 
   const state = { shuttingDown: false };
   const dns = await startDnsServers({ listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }) });
-  let admin: AdminServer | null = null;
-  try {
-    admin = config.admin && await startAdminServer({
-      ...config.admin,
-      logger: log,
-      isReady: () => {
-        if (state.shuttingDown) return { ready: false, detail: { reason: 'shutting down' } };
-        if (!zone.synced) return { ready: false, detail: { reason: 'waiting for the first sync of the cluster source', source: source.status() } };
-        return { ready: true, detail: {} };
-      },
-    });
-  } catch (err) {
-    await dns.close();
-    throw err;
-  }
+  const readiness = (): Readiness => {
+    if (state.shuttingDown) return { ready: false, detail: { reason: 'shutting down' } };
+    if (!zone.synced) return { ready: false, detail: { reason: 'waiting for the first sync of the cluster source', source: source.status() } };
+    return { ready: true, detail: {} };
+  };
+  const admin = config.admin
+    ? await startAdminServer({ ...config.admin, logger: log, isReady: readiness }).catch(async (err: unknown) => {
+      await dns.close();
+      throw err;
+    })
+    : null;
   log.info({ dns: dns.addresses, admin: admin?.address ?? null }, 'listening');
 
   const shutdown = shutdownSequence({ source, dns, admin, state }, log);
