@@ -204,10 +204,13 @@ export class FakeApiServer {
   }
 
   /**
-   * An API server restart: every connection is dropped; the state is optionally replaced (new resourceVersions,
-   * all old ones expired); by default old resourceVersions expire even when the state is kept.
+   * An API server restart: every connection is dropped; the state is optionally replaced (pass the objects, or
+   * options with `objects`: new resourceVersions, all old ones expired); by default old resourceVersions expire
+   * even when the state is kept, as a restarted server's watch cache starts at the current one.
    */
-  async restart(options: RestartOptions = {}): Promise<void> {
+  async restart(stateOrOptions: Iterable<KubeObject> | RestartOptions = {}): Promise<void> {
+    const options: RestartOptions = Symbol.iterator in stateOrOptions
+      ? { objects: stateOrOptions as Iterable<KubeObject> } : stateOrOptions as RestartOptions;
     const downMs = options.downMs ?? 0;
     if (downMs > 0) await this.stopListening();
     this.dropConnections();
