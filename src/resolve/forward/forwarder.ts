@@ -4,7 +4,7 @@ import type { Client, Forwarder, Question, ResourceRecord, UpstreamLookup } from
 import { ResponseCache, renderCached, toCachedReply, type CachePolicy, type CachedReply } from './cache.js';
 import { UpstreamPool, type UpstreamStatus } from './health.js';
 import { silentLogger, type ForwardLogger } from './logger.js';
-import { decodeAnswers, walkRecords } from './records.js';
+import { decodeAnswers, walkRecords, withoutEdnsOptionsIn } from './records.js';
 import { describe, tcpExchange, type ExchangeResult, type UdpChannel, type Upstream } from './transport.js';
 import {
   buildQuery, cacheKey, isTruncated, rcodeOf, readQuestion, refusedReply, replyBudget, replyForClient,
@@ -119,23 +119,33 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
   }
 
   async forward(query: Buffer, _q: Question, client: Client): Promise<Buffer | null> {
-    const asked = this.closed ? null : readQuestion(query);
-    if (asked === null) return null;
-    const served = await this.serve(query, asked);
-    if (served.kind === 'busy') return refusedReply(query, asked);
-    if (served.kind === 'failed') return null;
-    return replyForClient(served.wire, query, asked, replyBudget(asked, client.transport));
+    try {
+      const asked = this.closed ? null : readQuestion(query);
+      if (asked === null) return null;
+      const served = await this.serve(query, asked);
+      if (served.kind === 'busy') return refusedReply(query, asked);
+      if (served.kind === 'failed') return null;
+      return replyForClient(served.wire, query, asked, replyBudget(asked, client.transport));
+    } catch (err) {
+      this.logger.error({ err }, 'forwarding failed unexpectedly');
+      return null;
+    }
   }
 
   async lookup(name: string, type: number): Promise<LookupResult | null> {
-    const query = this.closed ? null : buildQuery(name, type, { recursionDesired: true, edns: true });
-    const asked = query === null ? null : readQuestion(query);
-    if (query === null || asked === null) return null;
-    const served = await this.serve(query, asked);
-    if (served.kind !== 'reply') return null;
-    const spans = walkRecords(served.wire, asked.questionEnd);
-    if (spans === null) return null;
-    return { rcode: rcodeOf(served.wire), records: decodeAnswers(served.wire, spans), truncated: isTruncated(served.wire) };
+    try {
+      const query = this.closed ? null : buildQuery(name, type, { recursionDesired: true, edns: true });
+      const asked = query === null ? null : readQuestion(query);
+      if (query === null || asked === null) return null;
+      const served = await this.serve(query, asked);
+      if (served.kind !== 'reply') return null;
+      const spans = walkRecords(served.wire, asked.questionEnd);
+      if (spans === null) return null;
+      return { rcode: rcodeOf(served.wire), records: decodeAnswers(served.wire, spans), truncated: isTruncated(served.wire) };
+    } catch (err) {
+      this.logger.error({ err, name, type }, 'upstream lookup failed unexpectedly');
+      return null;
+    }
   }
 
   /**
@@ -197,15 +207,27 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
     return { kind: 'failed' };
   }
 
+  /** Never rejects: a failure of any kind is `failed` (waiters and the in-flight map depend on it). */
   private async fetch(key: string, query: Buffer, asked: WireQuestion): Promise<Fetched> {
+    try {
+      return await this.fetchFromUpstreams(key, query, asked);
+    } catch (err) {
+      this.logger.error({ err }, 'forwarding failed unexpectedly');
+      return { kind: 'failed' };
+    }
+  }
+
+  private async fetchFromUpstreams(key: string, query: Buffer, asked: WireQuestion): Promise<Fetched> {
     const relayed = withRecursionDesired(query);
     for (const channel of this.pool.candidates()) {
       const result = await this.exchange(channel, relayed, asked);
       if (result.ok) {
         this.pool.succeeded(channel);
-        const entry = toCachedReply(result.reply, result.question.questionEnd, this.policy, this.now());
+        const questionEnd = result.question.questionEnd;
+        const entry = toCachedReply(result.reply, questionEnd, this.policy, this.now());
         if (entry !== null && !this.closed) this.cache.set(key, entry);
-        return { kind: 'reply', reply: result.reply, entry };
+        // Not cacheable (an error, TTL 0): still shared by coalesced clients, so without the first one's cookie.
+        return { kind: 'reply', reply: entry?.wire ?? withoutEdnsOptionsIn(result.reply, questionEnd), entry };
       }
       if (result.failure === 'closed') break;
       this.counters.upstreamFailures++;

@@ -52,6 +52,12 @@ export function withoutEdnsOptions(buf: Buffer, spans: readonly RecordSpan[]): B
   return out;
 }
 
+/** The same for a whole message; unchanged when it does not walk. */
+export function withoutEdnsOptionsIn(buf: Buffer, questionEnd: number): Buffer {
+  const spans = walkRecords(buf, questionEnd);
+  return spans === null ? buf : withoutEdnsOptions(buf, spans);
+}
+
 /** SOA minimum: the last four bytes of its RDATA, whatever the (possibly compressed) names before them. */
 export function soaMinimum(buf: Buffer, span: RecordSpan): number | null {
   return span.rdataLength >= 22 ? buf.readUInt32BE(span.rdataOffset + span.rdataLength - 4) : null;
