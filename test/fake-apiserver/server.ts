@@ -1,10 +1,9 @@
 // FakeApiServer: a Kubernetes API server for tests, speaking the real list/watch protocol over node:http,
 // with handles to change the cluster and to make the server misbehave the way real ones do.
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { FaultPlan, RequestLog, type RequestRecord, type SlowOptions } from './faults.js';
 import { handleRequest, sendStatus, type HandlerContext, type ServerBehaviour } from './handler.js';
 import { writeKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
+import { Listener } from './listener.js';
 import { resourceInfo, type ResourceInfo } from './resources.js';
 import { ApiError, badRequest, status } from './status.js';
 import { VersionedStore, type StoreOptions } from './store.js';
@@ -39,16 +38,10 @@ export interface FailOptions {
 }
 
 export class FakeApiServer {
-  private readonly http: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listener: Listener;
   private readonly ctx: HandlerContext;
-  private readonly host: string;
-  private port: number;
-  private listening = false;
 
   private constructor(options: FakeApiServerOptions) {
-    this.host = options.host ?? '127.0.0.1';
-    this.port = options.port ?? 0;
     this.ctx = {
       store: new VersionedStore(options),
       faults: new FaultPlan(),
@@ -65,27 +58,23 @@ export class FakeApiServer {
     this.ctx.store.subscribe((event) => {
       for (const stream of this.ctx.watches) if (stream.resource === event.resource) stream.deliver(event);
     });
-    this.http = createServer((req, res) => {
+    this.listener = new Listener(options.host ?? '127.0.0.1', options.port ?? 0, (req, res) => {
       handleRequest(this.ctx, req, res).catch((err: unknown) => {
         sendStatus(res, status(500, `Internal error occurred: ${String(err)}`));
       });
-    });
-    this.http.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
     });
   }
 
   static async start(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
     const server = new FakeApiServer(options);
     if (options.objects !== undefined) server.load(options.objects);
-    await server.listen();
+    await server.listener.listen();
     return server;
   }
 
   /** `http://127.0.0.1:PORT`; the port stays the same across refuseConnections and restart. */
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return this.listener.url;
   }
 
   /** The cluster's current resourceVersion. */
@@ -212,7 +201,7 @@ export class FakeApiServer {
     const options: RestartOptions = Symbol.iterator in stateOrOptions
       ? { objects: stateOrOptions as Iterable<KubeObject> } : stateOrOptions as RestartOptions;
     const downMs = options.downMs ?? 0;
-    if (downMs > 0) await this.stopListening();
+    if (downMs > 0) await this.listener.stop();
     this.dropConnections();
     if (options.objects !== undefined) {
       this.ctx.store.replaceAll(this.prepare(options.objects), options.resourceVersionGap ?? 1000);
@@ -221,14 +210,18 @@ export class FakeApiServer {
     }
     if (downMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, downMs));
-      await this.listen();
+      await this.listener.listen();
     }
   }
 
   /** `true`: stop listening and drop every connection (connects are refused); `false`: listen on the same port. */
   async refuseConnections(on: boolean): Promise<void> {
-    if (on) await this.stopListening();
-    else await this.listen();
+    if (on) {
+      this.dropConnections();
+      await this.listener.stop();
+    } else {
+      await this.listener.listen();
+    }
   }
 
   // ---- observation -----------------------------------------------------------------------------------------
@@ -271,7 +264,8 @@ export class FakeApiServer {
 
   async close(): Promise<void> {
     this.ctx.faults.clear();
-    await this.stopListening();
+    this.dropConnections();
+    await this.listener.stop();
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
@@ -302,32 +296,6 @@ export class FakeApiServer {
 
   private dropConnections(): void {
     for (const stream of [...this.ctx.watches]) stream.reset();
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  private async stopListening(): Promise<void> {
-    if (!this.listening) {
-      this.dropConnections();
-      return;
-    }
-    this.listening = false;
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    this.dropConnections();
-    await closed;
-  }
-
-  private listen(): Promise<void> {
-    if (this.listening) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(this.port, this.host, () => {
-        this.http.off('error', onError);
-        const address = this.http.address();
-        if (address !== null && typeof address === 'object') this.port = address.port;
-        this.listening = true;
-        resolve();
-      });
-    });
+    this.listener.destroyConnections();
   }
 }
