@@ -5,6 +5,7 @@ export type { RequestRecord, SlowOptions } from './faults.js';
 export type { KubeconfigOptions } from './kubeconfig.js';
 export { readManifests, type ManifestLoad, type ManifestResult } from './manifests.js';
 export { ApiError } from './status.js';
+export type { StoreOptions } from './store.js';
 export type { ExpiredWatchResponse } from './watch.js';
 export type {
   KindName, KubeObject, ObjectMeta, ResourceName, ResourceRef, Status, StoredObject, Verb,
