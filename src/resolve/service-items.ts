@@ -1,6 +1,6 @@
 // The (address, port, label) items a service name stands for, as CoreDNS enumerates them before
 // de-duplication: SRV weights are computed over all of them (behaviour §3.5).
-import type { PortRecord, ServiceRecord, ServiceView } from '../zone/index.js';
+import { labelAt, type PortRecord, type ServiceRecord, type ServiceView } from '../zone/index.js';
 import type { ServiceName } from './name-grammar.js';
 
 export interface ServiceItem {
@@ -28,7 +28,7 @@ export function collectItems(view: ServiceView, service: ServiceRecord, name: Se
     if (noEndpoints) return items;
     for (const slice of view.slices) {
       for (let i = 0; i < slice.addresses.length; i++) {
-        const label = slice.labels[i] ?? '';
+        const label = labelAt(slice, i);
         if (name.endpoint !== undefined && label !== name.endpoint) continue;
         const address = slice.addresses[i] ?? '';
         if (slice.ports === null) {

@@ -15,7 +15,7 @@ export function serviceOutcome(env: ResolverEnv, query: NameQuery, name: Service
   if (!env.exposed(name.namespace)) return nxdomain(STATIC);
   const view = env.index.service(name.namespace, name.service);
   // Depending on the key of a service that does not exist yet lets its creation end a cached NXDOMAIN.
-  const dependsOn = [view?.generationKey ?? serviceGenerationKey(name.namespace, name.service)];
+  const dependsOn = view?.dependencies ?? [serviceGenerationKey(name.namespace, name.service)];
   const service = view?.service;
   if (view === undefined || service === undefined) return nxdomain(dependsOn);
   if (service.kind === 'ExternalName') return externalNameOutcome(env, query, name, service, dependsOn);

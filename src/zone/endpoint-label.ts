@@ -21,7 +21,16 @@ export function endpointLabel(
   podName: string | undefined,
   endpointPodNames: boolean,
 ): string {
+  return explicitEndpointLabel(hostname, podName, endpointPodNames) ?? dashedIP(address);
+}
+
+/** The hostname or pod-name label of an endpoint, or null when the dashed-IP default applies. */
+export function explicitEndpointLabel(
+  hostname: string | undefined,
+  podName: string | undefined,
+  endpointPodNames: boolean,
+): string | null {
   if (hostname) return hostname.toLowerCase();
   if (endpointPodNames && podName && podName.length <= MAX_POD_NAME_LABEL) return podName.toLowerCase();
-  return dashedIP(address);
+  return null;
 }

@@ -6,18 +6,19 @@ import type { ClusterObject, ObjectKind, SlimEndpointSlice, SlimPod, SlimService
 import type { Logger } from '../logger.js';
 import type { Generations } from '../resolve/message.js';
 import { GenerationTable } from './generations.js';
-import { SOA_GENERATION_KEY, ipGenerationKey, serviceGenerationKey } from './keys.js';
+import { SOA_GENERATION_KEY, serviceGenerationKey } from './keys.js';
 import { NamespaceIndex } from './namespaces.js';
 import { PodIndex } from './pods.js';
 import {
   sameService, sameSlice, toServiceRecord, toSliceRecord,
   type EndpointOwner, type ServiceRecord, type SliceRecord,
 } from './records.js';
-import { ReverseIndex } from './reverse-index.js';
+import { ReverseIndex, type OwnerEntry } from './reverse-index.js';
 import { SoaSerial } from './serial.js';
 import { ServiceView } from './service-view.js';
 
 export { ServiceView } from './service-view.js';
+export { labelAt } from './records.js';
 export type { EndpointOwner, PortRecord, ServiceRecord, SliceRecord } from './records.js';
 export { ipGenerationKey, podGenerationKey, serviceGenerationKey, SOA_GENERATION_KEY } from './keys.js';
 
@@ -50,6 +51,8 @@ export interface ZoneCounts {
 
 interface ServiceEntry {
   service: ServiceRecord | undefined;
+  /** This service as the owner of endpoint addresses labelled by their dashed IP (shared). */
+  readonly owner: OwnerEntry;
   /** By slice name; Map order is arrival order and survives updates. */
   readonly slices: Map<string, SliceRecord>;
   view: ServiceView;
@@ -265,7 +268,7 @@ export class ZoneIndex implements ClusterSink, Generations {
 
   private createEntry(namespace: string, name: string): ServiceEntry {
     const view = new ServiceView(namespace, name, serviceGenerationKey(namespace, name), undefined, []);
-    const entry: ServiceEntry = { service: undefined, slices: new Map(), view };
+    const entry: ServiceEntry = { service: undefined, owner: { namespace, service: name, label: null }, slices: new Map(), view };
     this.entries.set(`${namespace}/${name}`, entry);
     return entry;
   }
@@ -275,8 +278,7 @@ export class ZoneIndex implements ClusterSink, Generations {
     const old = entry.view;
     const view = new ServiceView(old.namespace, old.name, old.generationKey, entry.service, [...entry.slices.values()]);
     if (!sameSliceList(old.slices, view.slices)) {
-      this.reverse.updateEndpoints(old.namespace, old.name, old.labelsByAddress(), view.labelsByAddress(),
-        (ip) => this.addressChanged(ip));
+      this.reverse.updateEndpoints(entry.owner, old.labelsByAddress(), view.labelsByAddress(), (ip) => this.addressChanged(ip));
     }
     this.endpointTotal += view.readyCount - old.readyCount;
     entry.view = view;
@@ -289,16 +291,11 @@ export class ZoneIndex implements ClusterSink, Generations {
   }
 
   private addressChanged(ip: string): void {
-    const key = ipGenerationKey(ip);
-    if (this.reverse.isOwned(ip)) this.generations.bump(key);
-    else this.generations.forget(key);
+    this.generations.address(ip, this.reverse.isOwned(ip));
   }
 
   private podAddressChanged(addressKey: string): void {
-    const key = `pod:${addressKey}`;
-    const slash = addressKey.indexOf('/');
-    if (this.pods.has(addressKey.slice(0, slash), addressKey.slice(slash + 1))) this.generations.bump(key);
-    else this.generations.forget(key);
+    this.generations.podAddress(addressKey, this.pods.hasAddressKey(addressKey));
   }
 
   private globalChange(): void {

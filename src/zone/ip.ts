@@ -112,10 +112,13 @@ export function formatIPv6(groups: readonly number[]): string {
 export function canonicalIP(text: string): string | null {
   if (text.includes(':')) {
     const groups = parseIPv6(text);
-    return groups === null ? null : formatIPv6(groups);
+    if (groups === null) return null;
+    const canonical = formatIPv6(groups);
+    // Keep the caller's string when it is already canonical: the index then holds one copy.
+    return canonical === text ? text : canonical;
   }
-  const octets = parseIPv4(text);
-  return octets === null ? null : octets.join('.');
+  // parseIPv4 accepts only canonical dotted decimal (no leading zeros), so the text is the form.
+  return parseIPv4(text) === null ? null : text;
 }
 
 /** Family of an address already in canonical form (no validation: a colon means IPv6). */

@@ -13,6 +13,11 @@ export class PodIndex {
     return this.byAddress.has(`${namespace}/${canonicalAddress}`);
   }
 
+  /** `ns/ip` form of has(). */
+  hasAddressKey(addressKey: string): boolean {
+    return this.byAddress.has(addressKey);
+  }
+
   get size(): number {
     return this.byName.size;
   }

@@ -1,7 +1,7 @@
 // What the zone keeps of each object: only what answers need, with names lower-cased and addresses
 // canonical once, at ingestion, so lookups compare strings and never re-normalise.
 import type { ServiceKind, ServicePort, SlimEndpointSlice, SlimService } from '../cluster/types.js';
-import { endpointLabel } from './endpoint-label.js';
+import { dashedIP, explicitEndpointLabel } from './endpoint-label.js';
 import { canonicalIP, isIPv6 } from './ip.js';
 
 export interface PortRecord {
@@ -28,7 +28,11 @@ export interface ServiceRecord {
   readonly hasSelector: boolean;
 }
 
-/** The ready endpoints of one EndpointSlice; `addresses[i]` answers under `labels[i]`. */
+/**
+ * The ready endpoints of one EndpointSlice; `addresses[i]` answers under `labelAt(slice, i)`.
+ * Labels are stored only when an endpoint has a hostname or pod-name label: the dashed-IP default
+ * is derived when needed, which keeps one string per endpoint instead of two.
+ */
 export interface SliceRecord {
   readonly namespace: string;
   readonly name: string;
@@ -37,7 +41,18 @@ export interface SliceRecord {
   /** null when the slice has no ports: its addresses get A/AAAA but no SRV. */
   readonly ports: readonly PortRecord[] | null;
   readonly addresses: readonly string[];
-  readonly labels: readonly string[];
+  /** Explicit labels (null entry = dashed IP); null when no endpoint of the slice has one. */
+  readonly labels: readonly (string | null)[] | null;
+}
+
+/** The label `slice.addresses[i]` answers under. */
+export function labelAt(slice: SliceRecord, i: number): string {
+  return slice.labels?.[i] ?? dashedIP(slice.addresses[i] ?? '');
+}
+
+/** An explicit label, or null when the dashed-IP default applies. */
+export function explicitLabelAt(slice: SliceRecord, i: number): string | null {
+  return slice.labels?.[i] ?? null;
 }
 
 /** One service an address is a ready endpoint of, and the label it has there (for PTR). */
@@ -79,15 +94,18 @@ export function toServiceRecord(s: SlimService): ServiceRecord {
 /** Only ready endpoints are kept; FQDN slices carry no addresses DNS can publish. */
 export function toSliceRecord(slice: SlimEndpointSlice, endpointPodNames: boolean): SliceRecord {
   const addresses: string[] = [];
-  const labels: string[] = [];
+  const labels: (string | null)[] = [];
+  let anyLabel = false;
   if (slice.addressType !== 'FQDN') {
     for (const endpoint of slice.endpoints) {
       if (!endpoint.ready) continue;
+      const label = explicitEndpointLabel(endpoint.hostname, endpoint.podName, endpointPodNames);
       for (const address of endpoint.addresses) {
         const canonical = canonicalIP(address);
         if (canonical === null) continue;
         addresses.push(canonical);
-        labels.push(endpointLabel(canonical, endpoint.hostname, endpoint.podName, endpointPodNames));
+        labels.push(label);
+        if (label !== null) anyLabel = true;
       }
     }
   }
@@ -97,11 +115,12 @@ export function toSliceRecord(slice: SlimEndpointSlice, endpointPodNames: boolea
     serviceName: slice.serviceName.toLowerCase(),
     ports: slice.ports === null || slice.ports.length === 0 ? null : toPortRecords(slice.ports),
     addresses,
-    labels,
+    labels: anyLabel ? labels : null,
   };
 }
 
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+function sameStrings(a: readonly (string | null)[] | null, b: readonly (string | null)[] | null): boolean {
+  if (a === null || b === null) return a === b;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -2,11 +2,13 @@
 // A view is immutable and replaced whenever the service or one of its slices changes, so the
 // indexes it builds lazily (distinct addresses, endpoint labels) can be cached on it safely.
 import { isIPv6 } from './ip.js';
-import type { ServiceRecord, SliceRecord } from './records.js';
+import { explicitLabelAt, labelAt, type ServiceRecord, type SliceRecord } from './records.js';
 
 export class ServiceView {
   /** Total ready addresses over all slices, duplicates across slices included. */
   readonly readyCount: number;
+  /** `[generationKey]`, shared by every answer about this service (no allocation per query). */
+  readonly dependencies: readonly string[];
   private distinct: { ipv4: readonly string[]; ipv6: readonly string[] } | undefined;
   private byLabel: Map<string, string[]> | undefined;
 
@@ -23,6 +25,7 @@ export class ServiceView {
     let count = 0;
     for (const slice of slices) count += slice.addresses.length;
     this.readyCount = count;
+    this.dependencies = [generationKey];
   }
 
   /** Distinct ready IPv4 endpoint addresses, first-seen order. */
@@ -41,7 +44,7 @@ export class ServiceView {
       const index = new Map<string, string[]>();
       for (const slice of this.slices) {
         for (let i = 0; i < slice.addresses.length; i++) {
-          const key = slice.labels[i] ?? '';
+          const key = labelAt(slice, i);
           const address = slice.addresses[i] ?? '';
           const list = index.get(key);
           if (list === undefined) index.set(key, [address]);
@@ -53,13 +56,16 @@ export class ServiceView {
     return this.byLabel.get(label);
   }
 
-  /** address → distinct labels it has in this service (for reverse-map diffs; not cached). */
-  labelsByAddress(): Map<string, string[]> {
-    const result = new Map<string, string[]>();
+  /**
+   * address → distinct explicit labels it has in this service, null standing for the dashed-IP
+   * default (for reverse-map diffs; not cached).
+   */
+  labelsByAddress(): Map<string, (string | null)[]> {
+    const result = new Map<string, (string | null)[]>();
     for (const slice of this.slices) {
       for (let i = 0; i < slice.addresses.length; i++) {
         const address = slice.addresses[i] ?? '';
-        const label = slice.labels[i] ?? '';
+        const label = explicitLabelAt(slice, i);
         const labels = result.get(address);
         if (labels === undefined) result.set(address, [label]);
         else if (!labels.includes(label)) labels.push(label);
