@@ -9,6 +9,7 @@ import { zonesFromArgs } from './resolve/options.js';
 import {
   list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec,
 } from './config/flags.js';
+import { argvError, helpText, markBareOptionals } from './config/usage.js';
 import {
   InvalidValue, isCidrZone, parseChoice, parseDuration, parseIP, parseListenAddress, parseNamespace,
   parseUpstreamAddress, parseWholeNumber, parseZone, type HostPort,
@@ -207,42 +208,6 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
   };
 }
 
-type Table = ReturnType<typeof flagTable>;
-
-const OPTIONAL_FLAGS = (table: Table): Set<string> =>
-  new Set(Object.values(table).filter((s) => s.arity === 'optional').map((s) => `--${s.flag}`));
-
-/** A bare optional flag (`--fallthrough` last, or before another flag) becomes `--fallthrough=`. */
-function markBareOptionals(argv: readonly string[], table: Table): string[] {
-  const optionals = OPTIONAL_FLAGS(table);
-  return argv.map((arg, i) => {
-    const next = argv[i + 1];
-    return optionals.has(arg) && (next === undefined || next.startsWith('-')) ? `${arg}=` : arg;
-  });
-}
-
-/** node:util's messages span several lines; ours are one line naming the flag. */
-function argvError(err: unknown, table: Table): string {
-  const code = (err as { code?: string }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `${flag}: unknown flag (svcdns --help lists them all)`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `${/'([^']*)'/.exec(message)?.[1] ?? ''}: unexpected argument (every setting is a --flag)`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (message.includes('does not take an argument')) return `${flag}: takes no value`;
-      {
-        const metavar = (Object.values(table) as FlagSpec<unknown>[]).find((s) => `--${s.flag}` === flag)?.metavar ?? 'VALUE';
-        const dashHint = message.includes('ambiguous') ? `; a value starting with "-" is written ${flag}=-…` : '';
-        return `${flag}: needs a value (${flag} ${metavar}${dashHint})`;
-      }
-    default:
-      return message.split('\n')[0] ?? message;
-  }
-}
-
 function fail(line: string): never {
   throw new ConfigError(line);
 }
@@ -264,9 +229,9 @@ export function parseConfig(
 
   let parsed: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
-    parsed = parseArgs({ args: markBareOptionals(argv, table), options, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs({ args: markBareOptionals(argv, specs), options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    fail(argvError(err, table));
+    fail(argvError(err, specs));
   }
 
   const read = <K extends keyof FlagValues>(key: K): FlagValues[K] => {
@@ -274,7 +239,7 @@ export function parseConfig(
     return readSpec(spec, rawFor(spec, parsed[spec.flag], env), fail);
   };
 
-  if (read('help')) return { action: 'help', text: helpText(table, context.version) };
+  if (read('help')) return { action: 'help', text: helpText(specs, context.version) };
   if (read('version')) return { action: 'version', text: `svcdns ${context.version}` };
 
   const values = Object.fromEntries((Object.keys(table) as (keyof FlagValues)[]).map((k) => [k, read(k)])) as unknown as FlagValues;
@@ -338,25 +303,4 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-function helpText(table: Table, version: string): string {
-  const rows = (Object.values(table) as FlagSpec<unknown>[]).map((s) => {
-    const usage = s.metavar ? `--${s.flag} ${s.metavar}` : `--${s.flag}`;
-    const env = s.env.length ? `env ${s.env.join(' or ')}` : 'command line only';
-    const repeat = s.arity === 'list' ? ', repeatable' : '';
-    const dflt = s.arity === 'switch' && s.env.length === 0 ? '' : `; default: ${s.defaultText}`;
-    return `  ${usage.padEnd(30)} ${s.help}\n  ${''.padEnd(30)} (${env}${repeat}${dflt})`;
-  });
-  return [
-    `svcdns ${version}: authoritative DNS for Kubernetes services, endpoints and pods`,
-    '',
-    'Usage: svcdns [flags]',
-    '',
-    'Every flag can also be set with the environment variable shown (the flag wins).',
-    'Lists in environment variables are comma-separated; switches take true or false.',
-    '',
-    ...rows,
-    '',
-  ].join('\n');
 }
