@@ -46,11 +46,15 @@ beforeAll(async () => {
     service('no-slices', '{ clusterIP: None }'),
     service('partly-ready', '{ clusterIP: None }'),
     service('big', '{ clusterIP: None }'),
+    service('merged', '{ clusterIP: None }'),
   ].join('---\n'));
   writeFileSync(join(dir, 'slices.yaml'), [
     slice('nobody-ready', [{ ip: '10.2.0.1', ready: false }, { ip: '10.2.0.2', ready: false }]),
     slice('partly-ready', [{ ip: '10.3.0.1', ready: true }, { ip: '10.3.0.2', ready: false }, { ip: '10.3.0.3' }]),
     slice('big', HUNDRED.map((ip) => ({ ip }))),
+    // Two slices of one service overlapping in 10.4.0.2, as during controller skew.
+    slice('merged', [{ ip: '10.4.0.1' }, { ip: '10.4.0.2' }], 'a'),
+    slice('merged', [{ ip: '10.4.0.2' }, { ip: '10.4.0.3', ready: true }], 'b'),
   ].join('---\n'));
   server = await startServer(['--manifests', dir, '--upstream', 'none']);
 });
@@ -75,6 +79,10 @@ describe('readiness of endpoints', () => {
     expect((await ask('no-slices.gen.svc.cluster.local')).status).toBe('NXDOMAIN');
   });
 
+  it('all slices of a service are merged, one record per distinct address', async () => {
+    expect(addresses(await ask('merged.gen.svc.cluster.local')).sort()).toEqual(['10.4.0.1', '10.4.0.2', '10.4.0.3']);
+  });
+
   it('only endpoints whose ready condition is true or absent are answered', async () => {
     expect(addresses(await ask('partly-ready.gen.svc.cluster.local')).sort()).toEqual(['10.3.0.1', '10.3.0.3']);
   });
@@ -93,6 +101,13 @@ describe('a headless service with 100 ready pods', () => {
     const r = await ask('big.gen.svc.cluster.local', 'A', ['+notcp', '+ignore', '+noedns']);
     expect(r.flags).toContain('tc');
     expect(r.size).toBeLessThanOrEqual(512);
+  });
+
+  it("keeps to the client's EDNS size (+bufsize) when it is below ours", async () => {
+    const r = await ask('big.gen.svc.cluster.local', 'A', ['+notcp', '+ignore', '+bufsize=700']);
+    expect(r.flags).toContain('tc');
+    expect(r.size).toBeLessThanOrEqual(700);
+    expect(r.size).toBeGreaterThan(512);
   });
 
   it('rotates before truncating, so truncated answers carry different pods', async () => {

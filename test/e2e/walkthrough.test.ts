@@ -1,6 +1,7 @@
 // The Kubernetes DNS walkthrough, asked of the real server with the real dig, over the bundled
 // examples/ (served by default: no --manifests flag is given).
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, dig, type DigResult } from '../helpers/dig.js';
@@ -20,6 +21,46 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
+
+/** A minimal standard query (RD clear), as bytes. */
+function query(id: number, name: string, type: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(1, 4); // QDCOUNT
+  const labels = name.split('.').flatMap((l) => [Buffer.from([l.length]), Buffer.from(l, 'ascii')]);
+  const tail = Buffer.alloc(5);
+  tail.writeUInt16BE(type, 1);
+  tail.writeUInt16BE(1, 3);
+  return Buffer.concat([header, ...labels, tail]);
+}
+
+/** Sends every query in one write on one TCP connection; resolves with the replies in arrival order. */
+function overOneTcpConnection(port: number, queries: Buffer[]): Promise<Buffer[]> {
+  return new Promise((done, fail) => {
+    const replies: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(Buffer.concat(queries.flatMap((q) => [Buffer.from([q.length >> 8, q.length & 0xff]), q])));
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      fail(new Error(`only ${replies.length} of ${queries.length} replies`));
+    }, 5000);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        replies.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+        pending = pending.subarray(2 + pending.readUInt16BE(0));
+      }
+      if (replies.length === queries.length) {
+        clearTimeout(timer);
+        socket.end();
+        done(replies);
+      }
+    });
+    socket.on('error', fail);
+  });
+}
 
 /** `next` is `previous` moved along by exactly one position (either direction, but the same every time). */
 function rotationStep(previous: string[], next: string[]): 'left' | 'right' | null {
@@ -134,6 +175,20 @@ describe('wire behaviour', () => {
     expect(r.status).toBe('NOERROR');
     expect(addresses(r).sort()).toEqual([...QUOTE_PODS].sort());
     expect(r.raw).toMatch(/\(TCP\)/);
+  });
+
+  it('answers several queries sent on one TCP connection, each with its own ID', async () => {
+    const replies = await overOneTcpConnection(server.port, [
+      query(0x1111, `quote.kiada.svc.${ZONE}`, 1),
+      query(0x2222, `quote-headless.kiada.svc.${ZONE}`, 1),
+      query(0x3333, `nope.kiada.svc.${ZONE}`, 1),
+    ]);
+    const summary = replies.map((r) => ({ id: r.readUInt16BE(0), rcode: r[3]! & 0x0f, answers: r.readUInt16BE(6) }));
+    expect(summary.sort((a, b) => a.id - b.id)).toEqual([
+      { id: 0x1111, rcode: 0, answers: 1 },
+      { id: 0x2222, rcode: 0, answers: 4 },
+      { id: 0x3333, rcode: 3, answers: 0 },
+    ]);
   });
 
   it('echoes EDNS with our UDP size, and leaves it out when the query has none', async () => {
