@@ -6,16 +6,13 @@ import type { ClusterObject, ObjectKind, SlimEndpointSlice, SlimPod, SlimService
 import type { Logger } from '../logger.js';
 import type { Generations } from '../resolve/message.js';
 import { GenerationTable } from './generations.js';
-import { SOA_GENERATION_KEY, serviceGenerationKey } from './keys.js';
+import { SOA_GENERATION_KEY } from './keys.js';
 import { NamespaceIndex } from './namespaces.js';
 import { PodIndex } from './pods.js';
-import {
-  sameService, sameSlice, toServiceRecord, toSliceRecord,
-  type EndpointOwner, type ServiceRecord, type SliceRecord,
-} from './records.js';
-import { ReverseIndex, type OwnerEntry } from './reverse-index.js';
+import { toServiceRecord, toSliceRecord, type EndpointOwner, type ServiceRecord } from './records.js';
 import { SoaSerial } from './serial.js';
-import { ServiceView } from './service-view.js';
+import { ServiceTable } from './service-table.js';
+import type { ServiceView } from './service-view.js';
 
 export { ServiceView } from './service-view.js';
 export { labelAt } from './records.js';
@@ -49,19 +46,8 @@ export interface ZoneCounts {
   readonly pods: number;
 }
 
-interface ServiceEntry {
-  service: ServiceRecord | undefined;
-  /** This service as the owner of endpoint addresses labelled by their dashed IP (shared). */
-  readonly owner: OwnerEntry;
-  /** By slice name; Map order is arrival order and survives updates. */
-  readonly slices: Map<string, SliceRecord>;
-  view: ServiceView;
-}
-
 export class ZoneIndex implements ClusterSink, Generations {
-  private readonly entries = new Map<string, ServiceEntry>();
-  private readonly slices = new Map<string, SliceRecord>();
-  private readonly reverse = new ReverseIndex();
+  private readonly services: ServiceTable;
   private readonly pods = new PodIndex();
   private readonly namespaces: NamespaceIndex;
   private readonly generations = new GenerationTable();
@@ -69,11 +55,10 @@ export class ZoneIndex implements ClusterSink, Generations {
   private readonly syncedKinds = new Set<ObjectKind>();
   private readonly listeners = new Set<(change: ZoneChange) => void>();
   private forced = false;
-  private serviceTotal = 0;
-  private endpointTotal = 0;
 
   constructor(private readonly options: ZoneIndexOptions) {
     this.namespaces = new NamespaceIndex(options.requiredKinds.includes('namespace'));
+    this.services = new ServiceTable(this.generations, this.namespaces);
     this.soaSerial = new SoaSerial(options.now ?? Date.now);
   }
 
@@ -108,7 +93,7 @@ export class ZoneIndex implements ClusterSink, Generations {
 
   /** The view of `namespace/name` (both lower case), also when only its slices are known. */
   service(namespace: string, name: string): ServiceView | undefined {
-    return this.entries.get(`${namespace}/${name}`)?.view;
+    return this.services.view(`${namespace}/${name}`);
   }
 
   namespaceExists(namespace: string): boolean {
@@ -116,11 +101,11 @@ export class ZoneIndex implements ClusterSink, Generations {
   }
 
   clusterIPOwners(canonicalIP: string): readonly ServiceRecord[] {
-    return this.reverse.clusterIPOwners(canonicalIP);
+    return this.services.reverse.clusterIPOwners(canonicalIP);
   }
 
   endpointOwners(canonicalIP: string): readonly EndpointOwner[] {
-    return this.reverse.endpointOwners(canonicalIP);
+    return this.services.reverse.endpointOwners(canonicalIP);
   }
 
   hasPod(namespace: string, canonicalIP: string): boolean {
@@ -129,9 +114,9 @@ export class ZoneIndex implements ClusterSink, Generations {
 
   counts(): ZoneCounts {
     return {
-      services: this.serviceTotal,
-      slices: this.slices.size,
-      endpoints: this.endpointTotal,
+      services: this.services.serviceCount,
+      slices: this.services.sliceCount,
+      endpoints: this.services.endpointCount,
       namespaces: this.namespaces.size,
       pods: this.pods.size,
     };
@@ -194,104 +179,32 @@ export class ZoneIndex implements ClusterSink, Generations {
   private removeOne(kind: ObjectKind, namespace: string, name: string): void {
     switch (kind) {
       case 'service':
-        return this.setService(namespace, name, undefined);
+        return this.changed(this.services.setService(namespace, name, undefined));
       case 'endpointslice':
-        return this.setSlice(`${namespace}/${name}`, undefined, undefined);
+        return this.changed(this.services.setSlice(`${namespace}/${name}`, undefined));
       case 'namespace':
         if (this.namespaces.remove(name)) this.globalChange();
         return;
       case 'pod':
-        if (this.pods.remove(namespace, name, (key) => this.podAddressChanged(key))) this.changed([]);
+        if (this.pods.remove(namespace, name, (key) => this.podAddressChanged(key))) this.changed(null);
         return;
     }
   }
 
   private applyService(s: SlimService): void {
     const record = toServiceRecord(s);
-    this.setService(record.namespace, record.name, record);
-  }
-
-  private setService(namespace: string, name: string, next: ServiceRecord | undefined): void {
-    const key = `${namespace}/${name}`;
-    const existing = this.entries.get(key);
-    const before = existing?.service;
-    if (before === undefined && next === undefined) return;
-    if (before !== undefined && next !== undefined && sameService(before, next)) return;
-    const entry = existing ?? this.createEntry(namespace, name);
-    entry.service = next;
-    this.reverse.updateClusterIPs(before, next, (ip) => this.addressChanged(ip));
-    if (before === undefined || next === undefined) {
-      const delta = next === undefined ? -1 : 1;
-      this.serviceTotal += delta;
-      if (this.namespaces.countService(namespace, delta)) this.generations.bumpEpoch();
-    }
-    this.rebuild(key, entry);
-    this.changed([key]);
+    this.changed(this.services.setService(record.namespace, record.name, record));
   }
 
   private applySlice(slice: SlimEndpointSlice): void {
     const record = toSliceRecord(slice, this.options.endpointPodNames);
-    const key = `${record.namespace}/${record.name}`;
     // FQDN slices publish nothing; one that replaces a held slice of the same name removes it.
-    this.setSlice(key, slice.addressType === 'FQDN' ? undefined : record, slice.triggerTime);
-  }
-
-  private setSlice(key: string, next: SliceRecord | undefined, triggerTime: number | undefined): void {
-    const before = this.slices.get(key);
-    if (before === undefined && next === undefined) return;
-    if (before !== undefined && next !== undefined && sameSlice(before, next)) return;
-    if (next === undefined) this.slices.delete(key);
-    else this.slices.set(key, next);
-    const serviceKeys: string[] = [];
-    if (before !== undefined && (next === undefined || next.serviceName !== before.serviceName)) {
-      const oldKey = `${before.namespace}/${before.serviceName}`;
-      const oldEntry = this.entries.get(oldKey);
-      if (oldEntry !== undefined) {
-        oldEntry.slices.delete(before.name);
-        this.rebuild(oldKey, oldEntry);
-        serviceKeys.push(oldKey);
-      }
-    }
-    if (next !== undefined) {
-      const newKey = `${next.namespace}/${next.serviceName}`;
-      const entry = this.entries.get(newKey) ?? this.createEntry(next.namespace, next.serviceName);
-      entry.slices.set(next.name, next);
-      this.rebuild(newKey, entry);
-      serviceKeys.push(newKey);
-    }
-    this.changed(serviceKeys, triggerTime);
+    const next = slice.addressType === 'FQDN' ? undefined : record;
+    this.changed(this.services.setSlice(`${record.namespace}/${record.name}`, next), slice.triggerTime);
   }
 
   private applyPod(pod: SlimPod): void {
-    if (this.pods.upsert(pod, (key) => this.podAddressChanged(key))) this.changed([]);
-  }
-
-  private createEntry(namespace: string, name: string): ServiceEntry {
-    const view = new ServiceView(namespace, name, serviceGenerationKey(namespace, name), undefined, []);
-    const entry: ServiceEntry = { service: undefined, owner: { namespace, service: name, label: null }, slices: new Map(), view };
-    this.entries.set(`${namespace}/${name}`, entry);
-    return entry;
-  }
-
-  /** Replaces the entry's view and moves the reverse maps and generations to match it. */
-  private rebuild(key: string, entry: ServiceEntry): void {
-    const old = entry.view;
-    const view = new ServiceView(old.namespace, old.name, old.generationKey, entry.service, [...entry.slices.values()]);
-    if (!sameSliceList(old.slices, view.slices)) {
-      this.reverse.updateEndpoints(entry.owner, old.labelsByAddress(), view.labelsByAddress(), (ip) => this.addressChanged(ip));
-    }
-    this.endpointTotal += view.readyCount - old.readyCount;
-    entry.view = view;
-    if (entry.service === undefined && entry.slices.size === 0) {
-      this.entries.delete(key);
-      this.generations.forget(view.generationKey);
-    } else {
-      this.generations.bump(view.generationKey);
-    }
-  }
-
-  private addressChanged(ip: string): void {
-    this.generations.address(ip, this.reverse.isOwned(ip));
+    if (this.pods.upsert(pod, (key) => this.podAddressChanged(key))) this.changed(null);
   }
 
   private podAddressChanged(addressKey: string): void {
@@ -300,10 +213,13 @@ export class ZoneIndex implements ClusterSink, Generations {
 
   private globalChange(): void {
     this.generations.bumpEpoch();
-    this.changed([]);
+    this.changed(null);
   }
 
-  private changed(serviceKeys: string[], triggerTime?: number): void {
+  /** After an event: `serviceKeys` changed (empty = nothing did), or null for a non-service change. */
+  private changed(serviceKeys: string[] | null, triggerTime?: number): void {
+    if (serviceKeys !== null && serviceKeys.length === 0) return;
+    serviceKeys ??= [];
     this.soaSerial.touch();
     this.generations.bump(SOA_GENERATION_KEY);
     if (this.listeners.size === 0) return;
@@ -326,10 +242,10 @@ export class ZoneIndex implements ClusterSink, Generations {
   private *heldKeys(kind: ObjectKind): Iterable<string> {
     switch (kind) {
       case 'service':
-        for (const [key, entry] of this.entries) if (entry.service !== undefined) yield key;
+        yield* this.services.serviceKeys();
         return;
       case 'endpointslice':
-        yield* this.slices.keys();
+        yield* this.services.sliceKeys();
         return;
       case 'namespace':
         yield* this.namespaces.names();
@@ -354,10 +270,4 @@ export class ZoneIndex implements ClusterSink, Generations {
 function heldKey(object: ClusterObject): string {
   if (object.kind === 'namespace') return object.obj.name.toLowerCase();
   return `${object.obj.namespace.toLowerCase()}/${object.obj.name.toLowerCase()}`;
-}
-
-function sameSliceList(a: readonly SliceRecord[], b: readonly SliceRecord[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

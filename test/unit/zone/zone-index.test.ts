@@ -135,6 +135,29 @@ describe('ZoneIndex', () => {
     expect(without.service('ns', 'web')?.addressesForLabel('10-1-0-1')).toEqual(['10.1.0.1']);
   });
 
+  it('keeps one reverse entry per label an address has in a service', () => {
+    const { index } = newIndex();
+    index.upsert(slice('a', 'web', [endpoint('10.1.0.1', { hostname: 'web-0' })]));
+    index.upsert(slice('b', 'web', [endpoint('10.1.0.1')]));
+    index.upsert(slice('c', 'db', [endpoint('10.1.0.1')]));
+    expect(index.endpointOwners('10.1.0.1')).toEqual([
+      { namespace: 'ns', service: 'web', label: 'web-0' },
+      { namespace: 'ns', service: 'web', label: '10-1-0-1' },
+      { namespace: 'ns', service: 'db', label: '10-1-0-1' },
+    ]);
+    index.remove('endpointslice', 'ns', 'a');
+    index.remove('endpointslice', 'ns', 'c');
+    expect(index.endpointOwners('10.1.0.1')).toEqual([{ namespace: 'ns', service: 'web', label: '10-1-0-1' }]);
+  });
+
+  it('drops a held slice that comes back as an FQDN slice', () => {
+    const { index } = newIndex();
+    index.upsert(slice('s', 'web', [endpoint('10.1.0.1')]));
+    index.upsert(slice('s', 'web', [endpoint('example.com')], { addressType: 'FQDN' }));
+    expect(index.counts()).toMatchObject({ slices: 0, endpoints: 0 });
+    expect(index.endpointOwners('10.1.0.1')).toEqual([]);
+  });
+
   it('moves a slice whose service-name label changed to its new service', () => {
     const { index } = newIndex();
     index.upsert(slice('s', 'a', [endpoint('10.1.0.1')]));
