@@ -7,7 +7,10 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Install scripts are skipped: compiling needs none, and dev tools' downloads have no place here.
-RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+# `npm install` rather than `npm ci`: the lock file is generated against a registry that lacks rollup's
+# non-Linux optional packages, so it cannot list them and `npm ci` rejects it; `npm install` still
+# installs exactly the versions the lock lists.
+RUN --mount=type=cache,target=/root/.npm npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src/ src/
 RUN npm run build
@@ -16,7 +19,7 @@ RUN npm run build
 FROM node:24-bookworm-slim AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime: no shell, no package manager; the entrypoint is node ---------------------------------
 # Debian 12 matches the bookworm build stages.
