@@ -1,29 +1,58 @@
 // DNS over TCP on node:net (RFC 7766): 2-byte length framing across reads, several pipelined
-// queries per connection, answers in completion order, an idle timeout.
+// queries per connection, answers in completion order, and the limits that keep a hostile or
+// broken client from exhausting the server: a cap on open connections, an idle timeout that only
+// real progress resets, a cap on answers in flight per connection, and no reading while a client
+// leaves its answers unread.
 import net from 'node:net';
 import type { Client } from '../resolve/message.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RateLimitedLog } from './ratelimit.js';
 
-export interface TcpListenOptions {
+export interface TcpLimits {
+  /** Open connections at most (default 1000). A new one beyond it evicts the longest-quiet connection, or is closed. */
+  maxConnections?: number;
+  /** Close a connection after this long without a complete query or a drained answer (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Answers being computed per connection; reading stops at this many until one is written (default 64). */
+  maxInFlight?: number;
+}
+
+export interface TcpListenOptions extends TcpLimits {
   host: string;
   port: number;
   dispatcher: Dispatcher;
   log: RateLimitedLog;
   reusePort?: boolean;
-  /** Close a connection after this long without traffic (default 30 s). */
-  idleTimeoutMs?: number;
   /** On close(), connections still busy after this long are cut (default 5 s). */
   closeGraceMs?: number;
 }
 
+/** What the listener has done to protect itself, for tests and metrics. */
+export interface TcpStats {
+  readonly open: number;
+  /** Connections closed at once because the limit was reached and none could be evicted. */
+  readonly rejected: number;
+  /** Quiet connections closed to make room for a new one. */
+  readonly evicted: number;
+  /** Connections closed by the idle timeout (including slow senders that never complete a query). */
+  readonly timedOut: number;
+  /** Bytes held for all connections: partial queries read plus answers the clients have not taken. */
+  readonly bufferedBytes: number;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 1000;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_CLOSE_GRACE_MS = 5_000;
 const HEADER_SIZE = 12;
 const EMPTY = Buffer.alloc(0);
 
 /** Errors a peer causes by going away; not worth a log line. */
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+interface ConnectionLimits {
+  readonly maxInFlight: number;
+}
 
 class TcpConnection {
   private pending: Buffer = EMPTY;
@@ -32,34 +61,61 @@ class TcpConnection {
   private closing = false;
   private ending = false;
   private readonly client: Client;
+  /** When this connection last made progress: a complete query read or its answers drained. */
+  lastProgress: number;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly dispatcher: Dispatcher,
     private readonly log: RateLimitedLog,
-    idleTimeoutMs: number,
+    private readonly limits: ConnectionLimits,
+    now: number,
   ) {
+    this.lastProgress = now;
     this.client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
     socket.setNoDelay(true);
-    socket.setTimeout(idleTimeoutMs);
-    socket.on('timeout', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => {
       this.peerEnded = true;
       this.finishIfDone();
     });
     socket.on('drain', () => {
-      if (!this.closing) socket.resume();
+      this.lastProgress = Date.now();
+      this.pump();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (!PEER_GONE.has(err.code ?? '')) this.log.warn('tcp-socket', err, 'TCP connection error');
     });
   }
 
+  /**
+   * A connection waiting on answers being computed (an upstream) is never evicted or timed out; one
+   * whose client leaves answers unread is not protected: it makes no progress.
+   */
+  get computing(): boolean {
+    return this.inFlight > 0;
+  }
+
+  get bufferedBytes(): number {
+    return this.pending.length + this.socket.writableLength;
+  }
+
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    let data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (data.length >= 2) {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pump();
+  }
+
+  /** Reading waits while the client leaves answers unread or too many answers are still being computed. */
+  private get blocked(): boolean {
+    return this.socket.writableNeedDrain || this.inFlight >= this.limits.maxInFlight;
+  }
+
+  /** Answers every complete query held, as far as the limits allow, then pauses or resumes reading. */
+  private pump(): void {
+    if (this.closing || this.socket.destroyed) return;
+    let data = this.pending;
+    while (data.length >= 2 && !this.blocked) {
       const length = data.readUInt16BE(0);
       if (length < HEADER_SIZE) {
         // Not a DNS message: nothing sensible can follow on this stream.
@@ -67,11 +123,24 @@ class TcpConnection {
         return;
       }
       if (data.length < 2 + length) break;
+      this.lastProgress = Date.now();
       this.dispatch(data.subarray(2, 2 + length));
       if (this.socket.destroyed) return;
       data = data.subarray(2 + length);
     }
-    this.pending = data;
+    // What is held back is at most one read chunk plus a partial query: reading pauses when blocked.
+    this.pending = data.length === 0 ? EMPTY : data;
+    if (this.blocked) {
+      this.socket.pause();
+      return;
+    }
+    if (this.socket.isPaused()) this.socket.resume();
+    this.finishIfDone();
+  }
+
+  /** A whole query still waiting in `pending` (held back while reading was blocked). */
+  private get holdsQuery(): boolean {
+    return this.pending.length >= 2 && this.pending.length >= 2 + this.pending.readUInt16BE(0);
   }
 
   private dispatch(message: Buffer): void {
@@ -92,14 +161,19 @@ class TcpConnection {
       (late) => {
         this.inFlight--;
         if (late !== null) this.write(late);
-        this.finishIfDone();
+        this.afterAnswer();
       },
       (err: unknown) => {
         this.inFlight--;
         this.log.warn('tcp-dispatch', err, 'dispatcher rejected');
-        this.finishIfDone();
+        this.afterAnswer();
       },
     );
+  }
+
+  private afterAnswer(): void {
+    this.pump();
+    this.finishIfDone();
   }
 
   private write(reply: Buffer): void {
@@ -111,13 +185,17 @@ class TcpConnection {
     const framed = Buffer.allocUnsafe(reply.length + 2);
     framed.writeUInt16BE(reply.length, 0);
     reply.copy(framed, 2);
-    // A client that sends faster than it reads gets no more answers queued until it catches up.
-    if (!this.socket.write(framed)) this.socket.pause();
+    // When this returns false the buffer is full: pump() stops reading until 'drain'.
+    this.socket.write(framed);
   }
 
-  /** After the peer's FIN (or our close()), end our side once every answer has been written. */
+  /**
+   * After the peer's FIN, end our side once every query it sent is answered; after our close(),
+   * once the answers being computed are written (queries not yet read are left).
+   */
   private finishIfDone(): void {
-    if ((this.peerEnded || this.closing) && this.inFlight === 0 && !this.ending && !this.socket.destroyed) {
+    if (this.ending || this.socket.destroyed || this.inFlight > 0) return;
+    if (this.closing || (this.peerEnded && !this.holdsQuery)) {
       this.ending = true;
       this.socket.end(() => this.socket.destroy());
     }
@@ -134,28 +212,92 @@ class TcpConnection {
   }
 }
 
+interface Counters {
+  rejected: number;
+  evicted: number;
+  timedOut: number;
+}
+
+/** The connections of one listener, with the connection cap and the idle sweep. */
+class ConnectionTable {
+  readonly connections = new Set<TcpConnection>();
+  readonly counters: Counters = { rejected: 0, evicted: 0, timedOut: 0 };
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly maxConnections: number, private readonly idleTimeoutMs: number) {
+    // One timer for all connections rather than one per socket; a quarter of the timeout keeps the
+    // actual cut within 25% of the configured value.
+    this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(20, Math.min(1000, idleTimeoutMs / 4)));
+    this.sweeper.unref();
+  }
+
+  /** Makes room for one more connection; false when every open connection is waiting on an answer. */
+  admit(): boolean {
+    if (this.connections.size < this.maxConnections) return true;
+    let quietest: TcpConnection | null = null;
+    for (const connection of this.connections) {
+      if (connection.computing) continue;
+      if (quietest === null || connection.lastProgress < quietest.lastProgress) quietest = connection;
+    }
+    if (quietest === null) {
+      this.counters.rejected++;
+      return false;
+    }
+    this.counters.evicted++;
+    this.connections.delete(quietest);
+    quietest.destroy();
+    return true;
+  }
+
+  private sweep(now: number): void {
+    for (const connection of this.connections) {
+      // A slow sender that never completes a query, or a client that leaves its answers unread,
+      // makes no progress, so the timeout reaches it as it reaches a silent one.
+      if (now - connection.lastProgress >= this.idleTimeoutMs && !connection.computing) {
+        this.counters.timedOut++;
+        this.connections.delete(connection);
+        connection.destroy();
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
 export class TcpListener {
   private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly server: net.Server,
-    private readonly connections: Set<TcpConnection>,
+    private readonly table: ConnectionTable,
     readonly host: string,
     readonly port: number,
     private readonly closeGraceMs: number,
   ) {}
 
   static listen(options: TcpListenOptions): Promise<TcpListener> {
-    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const connections = new Set<TcpConnection>();
+    const limits = { maxInFlight: Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) };
+    const table = new ConnectionTable(
+      Math.max(1, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+      options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    );
     // allowHalfOpen: a client may send its queries and FIN at once; it still gets its answers.
     const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-      const connection = new TcpConnection(socket, options.dispatcher, options.log, idleTimeoutMs);
-      connections.add(connection);
-      socket.on('close', () => connections.delete(connection));
+      if (!table.admit()) {
+        socket.on('error', () => undefined);
+        socket.destroy();
+        options.log.warn('tcp-limit', null, 'TCP connection limit reached and every connection is waiting on an answer; new connection closed');
+        return;
+      }
+      const connection = new TcpConnection(socket, options.dispatcher, options.log, limits, Date.now());
+      table.connections.add(connection);
+      socket.on('close', () => table.connections.delete(connection));
     });
     return new Promise((resolve, reject) => {
       const failListen = (err: Error): void => {
+        table.stop();
         server.close();
         reject(err);
       };
@@ -164,24 +306,31 @@ export class TcpListener {
         server.off('error', failListen);
         server.on('error', (err) => options.log.warn('tcp-server', err, 'TCP server error'));
         const { port } = server.address() as net.AddressInfo;
-        resolve(new TcpListener(server, connections, options.host, port, options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS));
+        resolve(new TcpListener(server, table, options.host, port, options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS));
       });
     });
+  }
+
+  stats(): TcpStats {
+    let bufferedBytes = 0;
+    for (const connection of this.table.connections) bufferedBytes += connection.bufferedBytes;
+    return { open: this.table.connections.size, ...this.table.counters, bufferedBytes };
   }
 
   /** Stops accepting, lets in-flight answers go out, then closes every connection. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      this.table.stop();
       // Connections that are still busy (or whose peer stops reading) are cut after the grace period.
       const cutOff = setTimeout(() => {
-        for (const connection of this.connections) connection.destroy();
+        for (const connection of this.table.connections) connection.destroy();
       }, this.closeGraceMs);
       cutOff.unref();
       this.server.close(() => {
         clearTimeout(cutOff);
         resolve();
       });
-      for (const connection of this.connections) connection.shutDown();
+      for (const connection of this.table.connections) connection.shutDown();
     });
     return this.closing;
   }

@@ -4,6 +4,7 @@ import { isIPv6 } from 'node:net';
 import type { Client } from '../resolve/message.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RateLimitedLog } from './ratelimit.js';
+import { slipReply, type ResponseRateLimiter } from './rrl.js';
 
 export interface UdpListenOptions {
   host: string;
@@ -11,6 +12,8 @@ export interface UdpListenOptions {
   dispatcher: Dispatcher;
   log: RateLimitedLog;
   reusePort?: boolean;
+  /** Response-rate limiting per client prefix; absent: every answer is sent. */
+  rrl?: ResponseRateLimiter;
 }
 
 export class UdpListener {
@@ -27,6 +30,7 @@ export class UdpListener {
     private readonly socket: dgram.Socket,
     private readonly dispatcher: Dispatcher,
     private readonly log: RateLimitedLog,
+    private readonly rrl: ResponseRateLimiter | undefined,
     readonly host: string,
     readonly port: number,
   ) {
@@ -48,7 +52,7 @@ export class UdpListener {
         socket.off('error', failBind);
         // From here on a socket error is logged, never thrown.
         socket.on('error', (err) => options.log.warn('udp-socket', err, 'UDP socket error'));
-        resolve(new UdpListener(socket, options.dispatcher, options.log, options.host, socket.address().port));
+        resolve(new UdpListener(socket, options.dispatcher, options.log, options.rrl, options.host, socket.address().port));
       });
     });
   }
@@ -81,7 +85,13 @@ export class UdpListener {
     );
   }
 
-  private send(reply: Buffer, port: number, address: string): void {
+  private send(answer: Buffer, port: number, address: string): void {
+    let reply = answer;
+    if (this.rrl !== undefined) {
+      const verdict = this.rrl.check(address);
+      if (verdict === 'drop') return;
+      if (verdict === 'slip') reply = slipReply(answer);
+    }
     this.inFlight++;
     try {
       this.socket.send(reply, port, address, this.onSent);
