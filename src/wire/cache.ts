@@ -28,6 +28,9 @@ export interface AnswerCacheOptions {
   readonly maxBytes: number;
 }
 
+const NOERROR = 0;
+const NXDOMAIN = 3;
+
 /** Rough fixed cost of an entry beyond its record bytes: objects, arrays, LRU slots. */
 const ENTRY_OVERHEAD = 200;
 
@@ -75,6 +78,17 @@ export class AnswerCache {
 
   get size(): number {
     return this.lru?.size ?? 0;
+  }
+
+  /** Entries, and how many of them are denials (NXDOMAIN, or NOERROR without answers). */
+  stats(): { entries: number; denials: number } {
+    let denials = 0;
+    if (this.lru !== null) {
+      for (const entry of this.lru.values()) {
+        if (entry.encoded.rcode === NXDOMAIN || (entry.encoded.rcode === NOERROR && entry.encoded.answerCount === 0)) denials++;
+      }
+    }
+    return { entries: this.size, denials };
   }
 
   clear(): void {

@@ -1,13 +1,16 @@
 // One query in, one reply out: parse, cache, resolve or forward, encode, rotate, truncate.
 // Synchronous on every path that does not involve an upstream, and it never throws.
 import type { Logger } from '../logger.js';
-import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
+import type { Answer, Client, Forwarder, Generations, Question, Resolver } from '../resolve/message.js';
 import { Rcode } from '../resolve/message.js';
 import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
 import { parseQuery, type ParsedQuery, type ParseStatus } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
 import { buildAnswerReply, buildErrorReply, replyRcode } from './response.js';
+
+/** Which part wrote the reply: the answer cache, the resolver, the forwarder, or an error path. */
+export type AnsweredBy = 'cache' | 'resolver' | 'forwarder' | 'error';
 
 export interface QueryEvent {
   readonly transport: 'udp' | 'tcp';
@@ -18,6 +21,20 @@ export interface QueryEvent {
   readonly cacheHit: boolean;
   /** process.hrtime.bigint() when the query arrived. */
   readonly startedAt: bigint;
+  /** Who asked (the address gives the family label; query logs name it). */
+  readonly client: Client;
+  /** The question when it was readable (null for a FORMERR without one). */
+  readonly question: Question | null;
+  readonly answeredBy: AnsweredBy;
+  /** ANCOUNT of the reply (0 with a NOERROR rcode is NODATA). */
+  readonly answerCount: number;
+}
+
+/** The answer cache's contents, for metrics (computed on demand: walks the cache). */
+export interface AnswerCacheStats {
+  readonly entries: number;
+  /** Entries holding NXDOMAIN or NODATA. */
+  readonly denials: number;
 }
 
 /** Receives one event per answered query (metrics). Dropped queries produce no event. */
@@ -86,7 +103,7 @@ export class Dispatcher {
       if (parsed.status === 'drop') return null;
       if (parsed.status !== 'ok') {
         const rcode = ERROR_RCODES[parsed.status];
-        return this.finish(query, parsed, client, buildErrorReply(query, parsed, rcode, this.maxUdpSize), rcode, false, startedAt);
+        return this.finish(query, parsed, client, buildErrorReply(query, parsed, rcode, this.maxUdpSize), rcode, 'error', startedAt);
       }
       return this.answer(query, parsed, client, startedAt);
     } catch (err) {
@@ -101,7 +118,7 @@ export class Dispatcher {
     const cached = this.cache.find(key);
     if (cached !== undefined && this.cache.isCurrent(cached)) {
       const reply = buildAnswerReply(query, parsed, cached.encoded, nextRotation(cached), this.sizeLimit(parsed, client), this.maxUdpSize);
-      return this.finish(query, parsed, client, reply, cached.encoded.rcode, true, startedAt);
+      return this.finish(query, parsed, client, reply, cached.encoded.rcode, 'cache', startedAt);
     }
     const epoch = this.generations.epoch;
     let answer: Answer | Promise<Answer> | null;
@@ -148,12 +165,12 @@ export class Dispatcher {
       shift = nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);
-    return this.finish(query, parsed, client, reply, encoded.rcode, false, startedAt);
+    return this.finish(query, parsed, client, reply, encoded.rcode, 'resolver', startedAt);
   }
 
   private forward(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | Promise<Buffer> {
     if (this.forwarder === undefined) {
-      return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, false, startedAt);
+      return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, 'error', startedAt);
     }
     let pending: Promise<Buffer | null>;
     try {
@@ -163,7 +180,7 @@ export class Dispatcher {
       return this.servfail(query, parsed, client, startedAt);
     }
     return pending.then(
-      (reply) => (reply === null ? this.servfail(query, parsed, client, startedAt) : this.finish(query, parsed, client, reply, replyRcode(reply), false, startedAt)),
+      (reply) => (reply === null ? this.servfail(query, parsed, client, startedAt) : this.finish(query, parsed, client, reply, replyRcode(reply), 'forwarder', startedAt)),
       (err: unknown) => {
         this.log.warn('forwarder', err, 'forwarder failed; answering SERVFAIL');
         return this.servfail(query, parsed, client, startedAt);
@@ -172,7 +189,12 @@ export class Dispatcher {
   }
 
   private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer {
-    return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.SERVFAIL, this.maxUdpSize), Rcode.SERVFAIL, false, startedAt);
+    return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.SERVFAIL, this.maxUdpSize), Rcode.SERVFAIL, 'error', startedAt);
+  }
+
+  /** What the answer cache holds (walks it: for scrapes, not for the query path). */
+  cacheStats(): AnswerCacheStats {
+    return this.cache.stats();
   }
 
   private sizeLimit(parsed: ParsedQuery, client: Client): number {
@@ -182,7 +204,7 @@ export class Dispatcher {
   }
 
   private finish(
-    query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, cacheHit: boolean, startedAt: bigint,
+    query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: bigint,
   ): Buffer {
     if (this.observer !== undefined) {
       try {
@@ -192,8 +214,12 @@ export class Dispatcher {
           rcode,
           requestBytes: query.length,
           responseBytes: reply.length,
-          cacheHit,
+          cacheHit: answeredBy === 'cache',
           startedAt,
+          client,
+          question: parsed.question,
+          answeredBy,
+          answerCount: reply.length >= 8 ? reply.readUInt16BE(6) : 0,
         });
       } catch (err) {
         this.log.warn('observer', err, 'query observer threw');

@@ -294,6 +294,7 @@ describe('dispatcher: observer', () => {
     expect(h.events).toEqual([{
       transport: 'tcp', qtype: RRType.A, rcode: 0, requestBytes: query({ labels: WEB }).length,
       responseBytes: reply.length, cacheHit: false, startedAt: expect.any(BigInt),
+      client: TCP, question: expect.objectContaining({ type: RRType.A }), answeredBy: 'resolver', answerCount: reply.readUInt16BE(6),
     }]);
     expect(h.events[0]!.startedAt >= before).toBe(true);
   });
