@@ -16,6 +16,8 @@ function validAddress(text: string): boolean {
   return family === 6 && /^[A-Za-z0-9_.-]+$/.test(scope);
 }
 
+const ADVICE = 'give the upstreams with --upstream, or --upstream none';
+
 /** `source` names the file in messages. */
 export function parseResolvConf(text: string, source: string): ResolvConfResult {
   const upstreams: Upstream[] = [];
@@ -34,7 +36,7 @@ export function parseResolvConf(text: string, source: string): ResolvConfResult 
   }
   if (upstreams.length === 0) {
     const why = warnings.length > 0 ? `no usable nameserver line (${warnings.join('; ')})` : 'no nameserver line';
-    return { ok: false, error: `${source} has ${why}: give the upstreams with --upstream, or --upstream none` };
+    return { ok: false, error: `${source} has ${why}: ${ADVICE}` };
   }
   return { ok: true, upstreams, warnings };
 }
@@ -44,8 +46,10 @@ export async function readResolvConf(path: string): Promise<ResolvConfResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: `cannot read ${path} for upstream nameservers: ${reason}` };
+    // The code (ENOENT, EACCES) says it all; the message would repeat the path.
+    const code = (err as { code?: unknown } | null)?.code;
+    const reason = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+    return { ok: false, error: `cannot read ${path} for upstream nameservers: ${reason}: ${ADVICE}` };
   }
   return parseResolvConf(text, path);
 }

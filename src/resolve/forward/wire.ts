@@ -235,9 +235,12 @@ function headerOnlyReply(query: Buffer, q: WireQuestion, rcode: number, extraFla
   return Buffer.concat(parts);
 }
 
-/** REFUSED for the client's query (too many queries in flight). */
-export function refusedReply(query: Buffer, q: WireQuestion): Buffer {
-  return headerOnlyReply(query, q, 5, 0x0080);
+/**
+ * REFUSED for the client's query: too many queries in flight (RA set: recursion exists, try later), or
+ * a client not allowed recursion (RA clear, as for anyone asking an authoritative-only server).
+ */
+export function refusedReply(query: Buffer, q: WireQuestion, recursionAvailable = true): Buffer {
+  return headerOnlyReply(query, q, 5, recursionAvailable ? 0x0080 : 0);
 }
 
 /**
