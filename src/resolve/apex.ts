@@ -1,11 +1,12 @@
-// The apex of every zone (SOA, NS with `ns.dns.<zone>` and our addresses as glue) and the
-// `ns.dns.<zone>` name itself (behaviour §3.7).
+// The apex of every zone (SOA, NS with its glue) and the `ns.dns.<zone>` name (behaviour §3.7).
+import { isIPv6 } from '../zone/ip.js';
+import { SOA_GENERATION_KEY } from '../zone/index.js';
 import type { NameQuery, ResolverEnv } from './env.js';
-import { RRType, type ResourceRecord } from './message.js';
+import { RRType } from './message.js';
+import { nameservers } from './nameservers.js';
 import { STATIC, nodata, records, recordsOrNodata, type Outcome } from './outcome.js';
 import { txtAtStructuralName } from './quirks.js';
-import { addressRecord, nameserverName, nsRecord } from './records.js';
-import { SOA_GENERATION_KEY } from '../zone/index.js';
+import { addressRecord, nsRecord } from './records.js';
 
 const SOA_DEPENDENCY: readonly string[] = Object.freeze([SOA_GENERATION_KEY]);
 
@@ -14,9 +15,9 @@ export function apexOutcome(env: ResolverEnv, query: NameQuery): Outcome {
     case RRType.SOA:
       return records([env.soa(query.zoneAsAsked)], SOA_DEPENDENCY);
     case RRType.NS: {
-      const target = nameserverName(query.zoneAsAsked);
-      return records([nsRecord(query.owner, env.ttl, target)], STATIC, {
-        additional: nameserverAddresses(env, target, [...env.nsIPv4, ...env.nsIPv6]),
+      const found = nameservers(env, query.zoneAsAsked);
+      return records(found.targets.map((target) => nsRecord(query.owner, env.ttl, target)), found.dependsOn, {
+        additional: found.glue,
       });
     }
     case RRType.TXT:
@@ -26,17 +27,15 @@ export function apexOutcome(env: ResolverEnv, query: NameQuery): Outcome {
   }
 }
 
+/** `ns.dns.<zone>` A/AAAA: the addresses of the apex NS glue, whichever target they belong to. */
 export function nameserverOutcome(env: ResolverEnv, query: NameQuery): Outcome {
-  switch (query.type) {
-    case RRType.A:
-      return recordsOrNodata(nameserverAddresses(env, query.owner, env.nsIPv4), STATIC);
-    case RRType.AAAA:
-      return recordsOrNodata(nameserverAddresses(env, query.owner, env.nsIPv6), STATIC);
-    default:
-      return nodata(STATIC);
+  if (query.type !== RRType.A && query.type !== RRType.AAAA) return nodata(STATIC);
+  const wantIPv6 = query.type === RRType.AAAA;
+  const found = nameservers(env, query.zoneAsAsked);
+  const addresses: string[] = [];
+  for (const glue of found.glue) {
+    const address = 'address' in glue.data ? glue.data.address : '';
+    if (isIPv6(address) === wantIPv6 && !addresses.includes(address)) addresses.push(address);
   }
-}
-
-function nameserverAddresses(env: ResolverEnv, owner: string, addresses: readonly string[]): ResourceRecord[] {
-  return addresses.map((address) => addressRecord(owner, env.ttl, address));
+  return recordsOrNodata(addresses.map((address) => addressRecord(query.owner, env.ttl, address)), found.dependsOn);
 }

@@ -27,8 +27,9 @@ export class ResolverEnv {
   readonly ignoreEmptyService: boolean;
   readonly noEndpoints: boolean;
   readonly upstream: UpstreamLookup | undefined;
-  readonly nsIPv4: readonly string[];
-  readonly nsIPv6: readonly string[];
+  readonly zonal: boolean;
+  /** Our own addresses (canonical), IPv4 first: how the apex NS finds the services that front us. */
+  readonly ownAddresses: readonly string[];
   private readonly allowedNamespaces: ReadonlySet<string> | null;
   /** SOA of each configured zone asked in lower case, rebuilt when the serial moves. */
   private readonly soaCache = new Map<string, { serial: number; record: ResourceRecord }>();
@@ -40,9 +41,9 @@ export class ResolverEnv {
     this.ignoreEmptyService = options.ignoreEmptyService;
     this.noEndpoints = options.noEndpoints;
     this.upstream = options.upstream;
-    const ns = options.nsAddresses.map(canonicalIP).filter((ip): ip is string => ip !== null);
-    this.nsIPv4 = ns.filter((ip) => !isIPv6(ip));
-    this.nsIPv6 = ns.filter(isIPv6);
+    this.zonal = options.zonal ?? false;
+    const own = [...new Set(options.nsAddresses.map(canonicalIP).filter((ip): ip is string => ip !== null))];
+    this.ownAddresses = [...own.filter((ip) => !isIPv6(ip)), ...own.filter(isIPv6)];
     this.allowedNamespaces = options.namespaces.length === 0
       ? null
       : new Set(options.namespaces.map((n) => n.toLowerCase()));

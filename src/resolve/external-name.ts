@@ -1,7 +1,7 @@
-// Chasing an ExternalName's CNAME for A/AAAA (behaviour §3.4). Targets inside our zones are looked
-// up internally, following further ExternalNames (loop-safe, bounded); a target that yields nothing
-// drops the whole chain (NODATA). Targets outside go to the upstream lookup, whose records follow
-// the CNAME; without an upstream the CNAME is answered alone.
+// Chasing an ExternalName's CNAME for the type asked (behaviour §3.4). Targets inside our zones are
+// looked up internally, following further ExternalNames (loop-safe, bounded); a target that yields
+// nothing drops the whole chain (NODATA). Targets outside go to the upstream lookup, whose records
+// follow the CNAME; without an upstream the CNAME is answered alone.
 import type { NameQuery, ResolverEnv } from './env.js';
 import type { ResourceRecord } from './message.js';
 import { nodata, records, type ChaseOutcome, type CnameOutcome, type Outcome } from './outcome.js';
@@ -10,7 +10,7 @@ import { cnameRecord } from './records.js';
 /** At most this many CNAMEs in one answer (CoreDNS stops after 8). */
 export const MAX_CNAME_CHAIN = 8;
 
-/** Looks up an in-zone name for the chase (A/AAAA); may return another CNAME to follow. */
+/** Looks up an in-zone name for the chase; may return another CNAME to follow. */
 export type InternalLookup = (query: NameQuery) => Outcome;
 
 export function chaseCname(
@@ -52,7 +52,7 @@ export function chaseCname(
       continue;
     }
     if (next.kind !== 'records') return nodata(next.dependsOn === null ? null : dependsOn);
-    return records([...chain, ...next.answer], next.dependsOn === null ? null : dependsOn);
+    return records([...chain, ...next.answer], next.dependsOn === null ? null : dependsOn, { additional: next.additional });
   }
   return nodata(dependsOn);
 }

@@ -9,6 +9,7 @@
 //   <ep>.<svc>.<ns>.svc.<zone>               endpoint
 //   _<port>._<proto>.<svc>.<ns>.svc.<zone>   port and protocol (underscores optional)
 //   <ip-dashed>.<ns>.pod.<zone>              pod
+//   <topology-zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>   zonal (only with the `zonal` option)
 //
 // Anything else is invalid (NXDOMAIN), including three or more labels left of the service.
 
@@ -20,7 +21,20 @@ export type ClusterName =
   | { readonly kind: 'namespace'; readonly tree: 'svc' | 'pod'; readonly namespace: string }
   | ServiceName
   | { readonly kind: 'pod'; readonly namespace: string; readonly label: string }
+  | ZonalName
   | { readonly kind: 'invalid' };
+
+export type ZonalDirective = 'pin' | 'prefer';
+
+/** `<topology-zone>.(pin|prefer)._zone.<svc>.<ns>.svc`: a headless service's endpoints in one zone. */
+export interface ZonalName {
+  readonly kind: 'zonal';
+  readonly namespace: string;
+  readonly service: string;
+  readonly topologyZone: string;
+  /** pin: only that zone's endpoints; prefer: those, or every endpoint when the zone has none. */
+  readonly directive: ZonalDirective;
+}
 
 export interface ServiceName {
   readonly kind: 'service';
@@ -40,8 +54,11 @@ const POD_TREE: ClusterName = { kind: 'tree', tree: 'pod' };
 const DNS_VERSION: ClusterName = { kind: 'dns-version' };
 const NAMESERVER: ClusterName = { kind: 'nameserver' };
 
-/** Parses the `rest` leftmost labels of `lower` (the labels standing left of the zone). */
-export function parseClusterName(lower: readonly string[], rest: number): ClusterName {
+/**
+ * Parses the `rest` leftmost labels of `lower` (the labels standing left of the zone). `zonal`
+ * admits the topology-zone shape; without it such a name is too long (invalid).
+ */
+export function parseClusterName(lower: readonly string[], rest: number, zonal = false): ClusterName {
   if (rest <= 0) return APEX;
   const label = (i: number): string => lower[i] ?? '';
   const tree = label(rest - 1);
@@ -64,6 +81,11 @@ export function parseClusterName(lower: readonly string[], rest: number): Cluste
       return { kind: 'service', namespace, service, endpoint: label(0) };
     case 5:
       return { kind: 'service', namespace, service, port: stripUnderscore(label(0)), protocol: stripUnderscore(label(1)) };
+    case 6: {
+      const directive = label(1);
+      if (!zonal || label(2) !== '_zone' || (directive !== 'pin' && directive !== 'prefer')) return INVALID;
+      return { kind: 'zonal', namespace, service, topologyZone: label(0), directive };
+    }
     default:
       return INVALID;
   }

@@ -20,12 +20,17 @@ export interface ResolverOptions {
   readonly ignoreEmptyService: boolean;
   /** No endpoint data: headless and endpoint names, and endpoint PTRs, are NXDOMAIN. */
   readonly noEndpoints: boolean;
-  /** NXDOMAIN in these zones goes to the forwarder instead: null = off, [] = every zone. */
+  /**
+   * NXDOMAIN in these zones goes to the forwarder instead: null = off, [] = every zone. Written as
+   * zone arguments: names with or without the trailing dot, or CIDRs (their reverse zones).
+   */
   readonly fallthrough: readonly string[] | null;
   /** Our own addresses: glue of the apex NS `ns.dns.<zone>` and its A/AAAA answers. */
   readonly nsAddresses: readonly string[];
   /** Lookups of ExternalName targets outside our zones; absent → the CNAME is answered alone. */
   readonly upstream?: UpstreamLookup;
+  /** Topology-zone names `<zone>.(pin|prefer)._zone.<headless svc>.<ns>.svc.<zone>` (CoreDNS `zonal`). */
+  readonly zonal?: boolean;
 }
 
 /** A zone argument that is neither a domain name nor a CIDR. */

@@ -26,7 +26,7 @@ export interface NxdomainOutcome {
   readonly dependsOn: readonly string[] | null;
 }
 
-/** An ExternalName asked for A/AAAA: the CNAME to `target` must be chased. */
+/** An ExternalName asked for any type but CNAME: the CNAME to `target` must be chased. */
 export interface CnameOutcome {
   readonly kind: 'cname';
   readonly target: string;

@@ -1,18 +1,21 @@
 // The authoritative resolver: (question) → Answer over the zone index (behaviour §2, §3).
 // Synchronous except when an ExternalName is chased to an upstream.
 import type { ZoneIndex } from '../zone/index.js';
+import { anyOutcome, existenceProbeType } from './any.js';
 import { ResolverEnv, type NameQuery } from './env.js';
 import { chaseCname } from './external-name.js';
 import { forwardOutcome } from './forward.js';
 import { Rcode, RRClass, RRType, type Answer, type Client, type Question, type Resolver, type ResourceRecord } from './message.js';
-import type { ResolverOptions } from './options.js';
+import { zonesFromArgs, type ResolverOptions } from './options.js';
 import type { ChaseOutcome, NodataOutcome, NxdomainOutcome, Outcome, RecordsOutcome } from './outcome.js';
 import { STATIC } from './outcome.js';
 import { reverseOutcome } from './ptr.js';
+import { zoneTransferRecords } from './transfer.js';
 import { SuffixSet, type ZoneInfo } from './zones.js';
 
 export type { PodMode, ResolverOptions } from './options.js';
-export { InvalidZoneError, zonesFromArgs } from './options.js';
+export { InvalidZoneError } from './options.js';
+export { zonesFromArgs };
 
 const NO_RECORDS: readonly ResourceRecord[] = Object.freeze([]);
 
@@ -22,21 +25,34 @@ export class ClusterResolver implements Resolver {
 
   constructor(private readonly zone: ZoneIndex, options: ResolverOptions) {
     this.env = new ResolverEnv(zone, options);
-    this.fallthrough = new SuffixSet(options.fallthrough);
+    this.fallthrough = new SuffixSet(options.fallthrough === null ? null : zonesFromArgs(options.fallthrough));
   }
 
   resolve(q: Question, _client: Client): Answer | Promise<Answer> | null {
     const zone = this.env.zones.match(q.lower);
     if (zone === undefined) return null;
     const query = makeQuery(q, zone);
-    // Zone transfers come later (over TCP, with their own ACL); other classes are not ours.
+    // Zone transfers are streamed by the wire layer over TCP to allowed clients (see transfer());
+    // a transfer that reaches the resolver is refused, and so are other classes.
     if (q.class !== RRClass.IN || q.type === RRType.AXFR || q.type === RRType.IXFR) return refused();
 
-    const outcome = this.lookup(query);
+    const outcome = q.type === RRType.ANY
+      ? anyOutcome(query, this.env.ttl, this.lookup({ ...query, type: existenceProbeType(query) }))
+      : this.lookup(query);
     if (outcome.kind !== 'cname') return this.finish(query, outcome);
     const chased = chaseCname(this.env, query, outcome, (next) => this.lookup(next));
     if (chased instanceof Promise) return chased.then((o) => this.positiveOrNodata(query, o));
     return this.positiveOrNodata(query, chased);
+  }
+
+  /**
+   * The records of a full transfer of the zone `q` names, in transfer order (first and last the
+   * SOA), or null when `q` is not the apex of one of our forward zones.
+   */
+  transfer(q: Question): ResourceRecord[] | null {
+    const zone = this.env.zones.match(q.lower);
+    if (zone === undefined || zone.reverse || zone.labels.length !== q.lower.length) return null;
+    return zoneTransferRecords(this.env, zone.name);
   }
 
   private lookup(query: NameQuery): Outcome {

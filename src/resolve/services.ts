@@ -6,7 +6,6 @@ import type { NameQuery, ResolverEnv } from './env.js';
 import { RRType, type ResourceRecord } from './message.js';
 import type { ServiceName } from './name-grammar.js';
 import { STATIC, nodata, nxdomain, recordsOrNodata, type Outcome } from './outcome.js';
-import { txtAtExternalName } from './quirks.js';
 import { addressRecord, cnameRecord } from './records.js';
 import { collectItems, usesEndpoints } from './service-items.js';
 import { srvOutcome } from './srv.js';
@@ -87,7 +86,8 @@ function addressRecords(owner: string, ttl: number, addresses: readonly string[]
 
 /**
  * ExternalName: the bare name alone exists (no endpoint or port names below it); an externalName
- * that is an IP address publishes nothing. A/AAAA hand the CNAME to the chaser.
+ * that is an IP address publishes nothing. A CNAME stands for every type at its name, so every
+ * type but CNAME itself hands the CNAME to the chaser (CoreDNS chases only A/AAAA: quirks.ts).
  */
 function externalNameOutcome(
   env: ResolverEnv,
@@ -99,15 +99,6 @@ function externalNameOutcome(
   const target = service.externalName;
   if (name.endpoint !== undefined || name.port !== undefined) return nxdomain(dependsOn);
   if (target === undefined || target === '' || service.externalNameIsIP) return nxdomain(dependsOn);
-  switch (query.type) {
-    case RRType.CNAME:
-      return recordsOrNodata([cnameRecord(query.owner, env.ttl, target)], dependsOn);
-    case RRType.A:
-    case RRType.AAAA:
-      return { kind: 'cname', target, dependsOn };
-    case RRType.TXT:
-      return txtAtExternalName(dependsOn);
-    default:
-      return nodata(dependsOn);
-  }
+  if (query.type === RRType.CNAME) return recordsOrNodata([cnameRecord(query.owner, env.ttl, target)], dependsOn);
+  return { kind: 'cname', target, dependsOn };
 }

@@ -15,7 +15,7 @@ import { ServiceTable } from './service-table.js';
 import type { ServiceView } from './service-view.js';
 
 export { ServiceView } from './service-view.js';
-export { labelAt } from './records.js';
+export { labelAt, zoneAt } from './records.js';
 export type { EndpointOwner, PortRecord, ServiceRecord, SliceRecord } from './records.js';
 export { ipGenerationKey, podGenerationKey, serviceGenerationKey, SOA_GENERATION_KEY } from './keys.js';
 
@@ -94,6 +94,11 @@ export class ZoneIndex implements ClusterSink, Generations {
   /** The view of `namespace/name` (both lower case), also when only its slices are known. */
   service(namespace: string, name: string): ServiceView | undefined {
     return this.services.view(`${namespace}/${name}`);
+  }
+
+  /** Every Service with its view, in no particular order (zone transfers sort them). */
+  serviceViews(): Iterable<ServiceView> {
+    return this.services.views();
   }
 
   namespaceExists(namespace: string): boolean {

@@ -43,6 +43,11 @@ export interface SliceRecord {
   readonly addresses: readonly string[];
   /** Explicit labels (null entry = dashed IP); null when no endpoint of the slice has one. */
   readonly labels: readonly (string | null)[] | null;
+  /**
+   * Lower-case topology zone of each address (null entry = none given), for `zonal` names; null
+   * when no endpoint of the slice names a zone.
+   */
+  readonly zones: readonly (string | null)[] | null;
 }
 
 /** The label `slice.addresses[i]` answers under. */
@@ -53,6 +58,11 @@ export function labelAt(slice: SliceRecord, i: number): string {
 /** An explicit label, or null when the dashed-IP default applies. */
 export function explicitLabelAt(slice: SliceRecord, i: number): string | null {
   return slice.labels?.[i] ?? null;
+}
+
+/** The topology zone of `slice.addresses[i]`, or null when its endpoint named none. */
+export function zoneAt(slice: SliceRecord, i: number): string | null {
+  return slice.zones?.[i] ?? null;
 }
 
 /** One service an address is a ready endpoint of, and the label it has there (for PTR). */
@@ -95,17 +105,22 @@ export function toServiceRecord(s: SlimService): ServiceRecord {
 export function toSliceRecord(slice: SlimEndpointSlice, endpointPodNames: boolean): SliceRecord {
   const addresses: string[] = [];
   const labels: (string | null)[] = [];
+  const zones: (string | null)[] = [];
   let anyLabel = false;
+  let anyZone = false;
   if (slice.addressType !== 'FQDN') {
     for (const endpoint of slice.endpoints) {
       if (!endpoint.ready) continue;
       const label = explicitEndpointLabel(endpoint.hostname, endpoint.podName, endpointPodNames);
+      const zone = endpoint.zone ? endpoint.zone.toLowerCase() : null;
       for (const address of endpoint.addresses) {
         const canonical = canonicalIP(address);
         if (canonical === null) continue;
         addresses.push(canonical);
         labels.push(label);
+        zones.push(zone);
         if (label !== null) anyLabel = true;
+        if (zone !== null) anyZone = true;
       }
     }
   }
@@ -116,6 +131,7 @@ export function toSliceRecord(slice: SlimEndpointSlice, endpointPodNames: boolea
     ports: slice.ports === null || slice.ports.length === 0 ? null : toPortRecords(slice.ports),
     addresses,
     labels: anyLabel ? labels : null,
+    zones: anyZone ? zones : null,
   };
 }
 
@@ -145,5 +161,6 @@ export function sameService(a: ServiceRecord, b: ServiceRecord): boolean {
 
 export function sameSlice(a: SliceRecord, b: SliceRecord): boolean {
   return a.namespace === b.namespace && a.name === b.name && a.serviceName === b.serviceName
-    && samePorts(a.ports, b.ports) && sameStrings(a.addresses, b.addresses) && sameStrings(a.labels, b.labels);
+    && samePorts(a.ports, b.ports) && sameStrings(a.addresses, b.addresses) && sameStrings(a.labels, b.labels)
+    && sameStrings(a.zones, b.zones);
 }

@@ -48,6 +48,11 @@ export class ServiceTable {
     for (const [key, entry] of this.entries) if (entry.service !== undefined) yield key;
   }
 
+  /** Every view whose Service is known (slices without their Service are left out). */
+  *views(): Iterable<ServiceView> {
+    for (const entry of this.entries.values()) if (entry.service !== undefined) yield entry.view;
+  }
+
   sliceKeys(): Iterable<string> {
     return this.slices.keys();
   }

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT, loadCaseFile, mismatches, question, resolverForCase } from './helpers/coredns-cases.js';
 
 const file = loadCaseFile();
-/** MCS-API (multicluster) and topology-zone (zonal) names are optional features we do not serve. */
-const OPTIONAL_SUITES = new Set(['unit/handler/multicluster', 'unit/zonal']);
+/** MCS-API (multicluster) names are an optional feature we do not serve (docs/compatibility.md). */
+const OPTIONAL_SUITES = new Set(['unit/handler/multicluster']);
 const cases = file.cases.filter((c) => !OPTIONAL_SUITES.has(c.suite));
 
 describe('CoreDNS kubernetes-plugin unit expectations', () => {

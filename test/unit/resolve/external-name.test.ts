@@ -54,10 +54,39 @@ describe('ExternalName in-zone chase', () => {
     expect(askSync('h1.testns.svc.cluster.local', 'A')?.answer).toHaveLength(MAX_CNAME_CHAIN + 1);
   });
 
-  it('answers the CNAME alone for CNAME queries and does not chase TXT', () => {
+  it('answers the CNAME alone for CNAME queries', () => {
     const { askSync } = serve();
     expect(texts(askSync('external.testns.svc.cluster.local', 'CNAME')?.answer)).toEqual(['external.testns.svc.cluster.local 5 CNAME ext.interwebs.test']);
-    expect(askSync('external.testns.svc.cluster.local', 'TXT')?.answer).toEqual([]);
+  });
+
+  it('answers the CNAME for every other type too (RFC 1034 §3.6.2), chased for that type', () => {
+    const { askSync } = serve();
+    for (const type of ['TXT', 'SRV', 'MX']) {
+      const answer = askSync('external.testns.svc.cluster.local', type);
+      expect(answer?.rcode).toBe(Rcode.NOERROR);
+      expect(texts(answer?.answer)).toEqual(['external.testns.svc.cluster.local 5 CNAME ext.interwebs.test']);
+    }
+    const srv = askSync('external-to-service.testns.svc.cluster.local', 'SRV');
+    expect(texts(srv?.answer)).toEqual([
+      'external-to-service.testns.svc.cluster.local 5 CNAME svc1.testns.svc.cluster.local',
+      'svc1.testns.svc.cluster.local 5 SRV 0 100 80 svc1.testns.svc.cluster.local',
+    ]);
+    expect(texts(srv?.additional)).toEqual(['svc1.testns.svc.cluster.local 5 A 10.0.0.1']);
+    // The in-zone target holds no TXT: the chain is dropped, NODATA, as for A/AAAA.
+    expect(askSync('external-to-service.testns.svc.cluster.local', 'TXT')?.answer).toEqual([]);
+  });
+
+  it('asks the upstream for the type asked', async () => {
+    const asked: string[] = [];
+    const upstream: UpstreamLookup = {
+      lookup: async (name, type) => {
+        asked.push(`${name} ${type}`);
+        return { rcode: Rcode.NOERROR, truncated: false, records: [{ name, ttl: 60, data: { type: RRType.TXT, strings: ['hello'] } }] };
+      },
+    };
+    const answer = await serve({}, { upstream }).ask('external.testns.svc.cluster.local', 'TXT');
+    expect(asked).toEqual([`ext.interwebs.test ${RRType.TXT}`]);
+    expect(texts(answer?.answer)).toEqual(['ext.interwebs.test 60 TXT hello', 'external.testns.svc.cluster.local 5 CNAME ext.interwebs.test']);
   });
 });
 

@@ -1,5 +1,5 @@
 // Which records each name gives: SRV weights and de-duplication, NODATA versus NXDOMAIN, the CoreDNS
-// quirks we reproduce, pods and the filtering options.
+// quirks as decided, pods and the filtering options.
 import { describe, expect, it } from 'vitest';
 import { Rcode } from '../../../src/resolve/message.js';
 import { serve, service, texts } from './helpers/serve.js';
@@ -57,7 +57,6 @@ describe('existence decides NODATA versus NXDOMAIN', () => {
     ['ep1a.svc1.testns.svc.cluster.local', 'TXT', Rcode.NOERROR],
     ['bogus.svc1.testns.svc.cluster.local', 'TXT', Rcode.NXDOMAIN],
     ['a.b.c.svc1.testns.svc.cluster.local', 'A', Rcode.NXDOMAIN],
-    ['external.testns.svc.cluster.local', 'SRV', Rcode.NOERROR],
     ['_http._tcp.external.testns.svc.cluster.local', 'SRV', Rcode.NXDOMAIN],
   ])('%s %s', (name, type, rcode) => {
     const answer = askSync(name, type);
@@ -83,33 +82,51 @@ describe('existence decides NODATA versus NXDOMAIN', () => {
   });
 });
 
-describe('CoreDNS quirks, reproduced', () => {
+describe('CoreDNS quirks, as decided (docs/compatibility.md)', () => {
   const { askSync } = serve({ zones: ['cluster.local', 'in-addr.arpa'] });
 
-  it('TXT at names without records of their own is NXDOMAIN although A is NODATA', () => {
-    for (const name of ['cluster.local', 'svc.cluster.local', 'testns.svc.cluster.local']) {
-      expect(askSync(name, 'TXT')?.rcode).toBe(Rcode.NXDOMAIN);
-      expect(askSync(name, 'A')?.rcode).toBe(Rcode.NOERROR);
+  it('TXT at names without records of their own is NODATA like A, not NXDOMAIN (RFC 8020)', () => {
+    for (const name of ['cluster.local', 'svc.cluster.local', 'pod.cluster.local', 'testns.svc.cluster.local']) {
+      for (const type of ['TXT', 'A']) {
+        const answer = askSync(name, type);
+        expect(answer?.rcode, `${name} ${type}`).toBe(Rcode.NOERROR);
+        expect(answer?.answer).toEqual([]);
+        expect(answer?.authority).toHaveLength(1);
+      }
+    }
+    expect(askSync('nsnoexist.svc.cluster.local', 'TXT')?.rcode).toBe(Rcode.NXDOMAIN);
+  });
+
+  it('dns-version holds only the TXT; other types there are NODATA', () => {
+    expect(texts(askSync('dns-version.cluster.local', 'TXT')?.answer)).toEqual(['dns-version.cluster.local 28800 TXT 1.1.0']);
+    for (const type of ['A', 'AAAA', 'SRV']) {
+      const answer = askSync('dns-version.cluster.local', type);
+      expect(answer?.rcode).toBe(Rcode.NOERROR);
+      expect(answer?.answer).toEqual([]);
     }
   });
 
-  it('dns-version answers only TXT', () => {
-    expect(texts(askSync('dns-version.cluster.local', 'TXT')?.answer)).toEqual(['dns-version.cluster.local 28800 TXT 1.1.0']);
-    expect(askSync('dns-version.cluster.local', 'A')?.rcode).toBe(Rcode.NXDOMAIN);
+  it('SOA below the apex is NODATA where the name exists and NXDOMAIN where it does not', () => {
+    expect(askSync('svc1.testns.svc.cluster.local', 'SOA')?.rcode).toBe(Rcode.NOERROR);
+    expect(askSync('testns.svc.cluster.local', 'SOA')?.rcode).toBe(Rcode.NOERROR);
+    expect(askSync('nothing.here.svc.cluster.local', 'SOA')?.rcode).toBe(Rcode.NXDOMAIN);
+    expect(askSync('svc0.testns.svc.cluster.local', 'SOA')?.rcode).toBe(Rcode.NXDOMAIN);
   });
 
-  it('SOA below the apex is NODATA even for a name that does not exist', () => {
-    expect(askSync('nothing.here.svc.cluster.local', 'SOA')?.rcode).toBe(Rcode.NOERROR);
-  });
-
-  it('a reverse zone answers only PTR; a partial reverse name is NXDOMAIN', () => {
+  it('a reverse name with a PTR is NODATA for other types; without one, and a partial name, NXDOMAIN', () => {
     expect(askSync('1.0.0.10.in-addr.arpa', 'PTR')?.rcode).toBe(Rcode.NOERROR);
-    expect(askSync('1.0.0.10.in-addr.arpa', 'A')?.rcode).toBe(Rcode.NXDOMAIN);
+    for (const type of ['A', 'TXT', 'SOA']) {
+      const answer = askSync('1.0.0.10.in-addr.arpa', type);
+      expect(answer?.rcode).toBe(Rcode.NOERROR);
+      expect(answer?.answer).toEqual([]);
+      expect(answer?.authority[0]?.name).toBe('in-addr.arpa');
+    }
+    expect(askSync('9.9.9.10.in-addr.arpa', 'A')?.rcode).toBe(Rcode.NXDOMAIN);
     expect(askSync('0.10.in-addr.arpa', 'PTR')?.rcode).toBe(Rcode.NXDOMAIN);
     expect(texts(askSync('in-addr.arpa', 'SOA')?.answer)).toEqual(['in-addr.arpa 5 SOA ns.dns.in-addr.arpa hostmaster.in-addr.arpa 7200 1800 86400 5']);
   });
 
-  it('a port-shaped name also answers A with the cluster IP', () => {
+  it('a port-shaped name also answers A with the cluster IP, as in CoreDNS', () => {
     expect(texts(askSync('_http._tcp.svc1.testns.svc.cluster.local', 'A')?.answer)).toEqual(['_http._tcp.svc1.testns.svc.cluster.local 5 A 10.0.0.1']);
   });
 });

@@ -26,7 +26,7 @@ export interface Fixture {
 export interface SuiteConfig {
   zones: string[]; ttl: number; pods: PodMode; namespaces: string[]; fallthrough: string[] | null;
   ignore_empty_service: boolean; endpoint_pod_names: boolean; noendpoints: boolean; synced: boolean;
-  local_ips?: string[];
+  local_ips?: string[]; zonal?: boolean;
 }
 export interface Suite { id: string; fixture: string; config: SuiteConfig }
 export interface ExpectedRecord {
@@ -154,6 +154,7 @@ export function resolverOptions(config: SuiteConfig, upstream?: UpstreamLookup):
     noEndpoints: config.noendpoints,
     fallthrough: config.fallthrough?.map(stripDot) ?? null,
     nsAddresses: config.local_ips ?? [],
+    zonal: config.zonal ?? false,
     ...(upstream !== undefined ? { upstream } : {}),
   };
 }
