@@ -58,5 +58,12 @@ export function renderKubernetesMetrics(stats: KubernetesSourceStats, latency: P
     lines.push(`${name}_sum${labelText({ service_kind: kind })} ${formatNumber(h.sum)}`);
     lines.push(`${name}_count${labelText({ service_kind: kind })} ${h.count}`);
   }
+  const recent: Sample[] = [];
+  for (const q of [0.5, 0.9, 0.99]) {
+    const value = latency.quantile(q);
+    if (value !== null) recent.push([{ quantile: String(q) }, value]);
+  }
+  family(lines, 'svcdns_kubernetes_dns_programming_recent_seconds', 'gauge',
+    'Quantiles of the programming latency over the most recent 4096 changes, every service kind.', recent);
   return `${lines.join('\n')}\n`;
 }

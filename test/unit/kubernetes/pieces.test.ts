@@ -212,5 +212,6 @@ describe('programming latency', () => {
     expect(text).toContain('coredns_kubernetes_dns_programming_duration_seconds_bucket{service_kind="cluster_ip",le="0.004"} 1\n');
     expect(text).toContain('coredns_kubernetes_dns_programming_duration_seconds_count{service_kind="headless_with_selector"} 0\n');
     expect(text).toContain('coredns_kubernetes_dns_programming_duration_seconds_bucket{service_kind="cluster_ip",le="+Inf"} 1\n');
+    expect(text).toContain('svcdns_kubernetes_dns_programming_recent_seconds{quantile="0.99"} 0.003\n');
   });
 });
