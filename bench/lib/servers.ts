@@ -1,0 +1,87 @@
+// The servers a benchmark compares: svcdns (the server under test), the raw node:dgram responder (the
+// ceiling for Node) and Knot or NSD (the C reference). Each starts pinned to the server core and is
+// only handed back once it answers.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKnot } from '../knot.ts';
+import { startNsd } from '../nsd.ts';
+import { answersName, QTYPE } from './dns-client.ts';
+import { parseGcLine } from './gc-trace.ts';
+import type { GcPause } from './gc-trace.ts';
+import { ProcessGroup, waitFor } from './procs.ts';
+import type { Managed } from './procs.ts';
+import type { ZoneFile } from './zone-file.ts';
+
+export const SERVER_NAMES = ['svcdns', 'raw', 'knot', 'nsd'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export function isServerName(name: string): name is ServerName {
+  return (SERVER_NAMES as readonly string[]).includes(name);
+}
+
+export interface RunningServer {
+  readonly name: ServerName;
+  readonly proc: Managed;
+  readonly port: number;
+  /** GC pauses seen so far; only filled when `gcTraced`. */
+  readonly gcPauses: GcPause[];
+  readonly gcTraced: boolean;
+}
+
+export interface ServerContext {
+  readonly repoRoot: string;
+  readonly cpu: string;
+  readonly workDir: string;
+  readonly manifestsDir: string;
+  readonly zoneDir: string;
+  readonly zones: readonly ZoneFile[];
+  /** `127.0.0.1:PORT` of the local upstream, or 'none'. */
+  readonly upstream: string;
+  /** A name every server answers, to know when it is ready. */
+  readonly probeName: string;
+  readonly workers?: number;
+  readonly traceGc: boolean;
+  /** Extra flags for svcdns, verbatim. */
+  readonly svcdnsArgs: readonly string[];
+  readonly readyTimeoutMs: number;
+}
+
+export function svcdnsEntry(repoRoot: string): string {
+  return join(repoRoot, 'dist', 'main.js');
+}
+
+async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
+  const entry = svcdnsEntry(ctx.repoRoot);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build svcdns first (npm run build), or leave svcdns out with --servers`);
+  const nodeFlags = ctx.traceGc ? ['--trace-gc'] : [];
+  const args = [...nodeFlags, entry, '--manifests', ctx.manifestsDir, '--listen', `127.0.0.1:${port}`, '--admin', 'none',
+    // The comparison servers serve 10.in-addr.arpa for the ptr mix; svcdns gets the same reverse zone.
+    '--zone', 'cluster.local', '--zone', '10.0.0.0/8', '--upstream', ctx.upstream, '--log-level', 'warn',
+    ...(ctx.workers === undefined ? [] : ['--workers', String(ctx.workers)]), ...ctx.svcdnsArgs];
+  const gcPauses: GcPause[] = [];
+  const proc = group.start('svcdns', process.execPath, args, {
+    cpu: ctx.cpu,
+    cwd: ctx.repoRoot,
+    onStdoutLine: (line) => {
+      const pause = ctx.traceGc ? parseGcLine(line, Date.now()) : null;
+      if (pause) gcPauses.push(pause);
+    },
+  });
+  await waitFor(`svcdns to answer ${ctx.probeName}`, () => answersName('127.0.0.1', port, ctx.probeName, QTYPE.A), ctx.readyTimeoutMs, proc);
+  return { name: 'svcdns', proc, port, gcPauses, gcTraced: ctx.traceGc };
+}
+
+async function startRaw(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
+  const script = join(ctx.repoRoot, 'bench', 'raw-responder.ts');
+  const proc = group.start('raw', process.execPath, [script, '--listen', `127.0.0.1:${port}`], { cpu: ctx.cpu });
+  await waitFor('the raw responder to answer', () => answersName('127.0.0.1', port, ctx.probeName, QTYPE.A), ctx.readyTimeoutMs, proc);
+  return { name: 'raw', proc, port, gcPauses: [], gcTraced: false };
+}
+
+export async function startServer(group: ProcessGroup, name: ServerName, ctx: ServerContext, port: number): Promise<RunningServer> {
+  if (name === 'svcdns') return startSvcdns(group, ctx, port);
+  if (name === 'raw') return startRaw(group, ctx, port);
+  const opts = { dir: join(ctx.workDir, name), zoneDir: ctx.zoneDir, zones: ctx.zones, port, cpu: ctx.cpu, probeName: ctx.probeName, readyTimeoutMs: ctx.readyTimeoutMs };
+  const proc = name === 'knot' ? await startKnot(group, opts) : await startNsd(group, opts);
+  return { name, proc, port, gcPauses: [], gcTraced: false };
+}
