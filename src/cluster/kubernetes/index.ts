@@ -51,7 +51,7 @@ export function openKubernetesSource(options: OpenKubernetesOptions): OpenedKube
     client, kinds: options.kinds, logger: options.logger, namespaces: options.namespaces,
     namespaceLabels: options.namespaceLabels, labels: options.labels,
     ...(options.reflector ? { reflector: options.reflector } : {}),
-    onStopped: () => requests.abort(),
+    onStopping: () => requests.abort(),
   });
   return { ok: true, source };
 }

@@ -20,8 +20,8 @@ export interface KubernetesSourceOptions {
   /** --labels: only Services, EndpointSlices and Pods matching this selector are seen. */
   readonly labels?: string | null;
   readonly reflector?: Partial<ReflectorOptions>;
-  /** Called once the source has stopped (to abort the client's requests in flight). */
-  readonly onStopped?: () => void;
+  /** Called when the source stops, to abort the client's requests in flight (a list may take a while). */
+  readonly onStopping?: () => void;
 }
 
 export interface KubernetesSourceStats {
@@ -94,8 +94,9 @@ export class KubernetesSource implements ClusterSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
-    this.options.onStopped?.();
+    const stopping = [...this.reflectors.values()].map((r) => r.stop());
+    this.options.onStopping?.();
+    await Promise.all(stopping);
   }
 
   /** Every kind has had its first complete list. */

@@ -97,6 +97,18 @@ describe('the Kubernetes source', () => {
     expect(source.stats()).toMatchObject({ outages: 1, connected: true, disconnectedSince: null });
   });
 
+  it('stop aborts a list in flight instead of waiting for it', async () => {
+    server.slow(30_000, { lists: true, watches: false });
+    const requests = new AbortController();
+    const { source } = open({ client: clientFor(server, { signal: requests.signal }), onStopping: () => requests.abort() });
+    await server.waitForRequests('services', 'list', 1);
+    const outcome = await Promise.race([
+      source.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still listing'), 3000)),
+    ]);
+    expect(outcome).toBe('stopped');
+  });
+
   it('start resolves after a failed first attempt; the source syncs once the server answers', async () => {
     await server.refuseConnections(true);
     const { source, sink, records, started } = open();
