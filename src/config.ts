@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from './logger.js';
+import { DEFAULT_ALLOW_RECURSION, formatCidr, parseCidr } from './resolve/forward/acl.js';
+import type { ForwardingSettings } from './resolve/forward/setup.js';
 import { zonesFromArgs } from './resolve/options.js';
 import {
   list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec,
@@ -59,6 +61,8 @@ export interface Config {
   readonly podIP: string | null;
   readonly maxUdpSize: number;
   readonly cacheEntries: number;
+  /** Forwarder settings (--resolv-conf, --forward-timeout, --max-concurrent, --cache-max-ttl, ...). */
+  readonly forward: ForwardingSettings;
 }
 
 export type ConfigOutcome =
@@ -94,6 +98,13 @@ interface FlagValues {
   podIp: string | null;
   maxUdpSize: number;
   cacheEntries: number;
+  resolvConf: string;
+  forwardTimeout: number;
+  maxConcurrent: number;
+  cacheMaxTtl: number;
+  negativeMaxTtl: number;
+  serveStale: number;
+  allowRecursion: string[];
   help: boolean;
   version: boolean;
 }
@@ -116,6 +127,12 @@ function readFallthrough(texts: readonly string[] | undefined): string[] | null 
   if (text === undefined || text.trim().toLowerCase() === 'false') return null;
   if (ALL_WORDS.has(text.trim().toLowerCase())) return [];
   return splitList(text).map(parseZone);
+}
+
+function readCidr(text: string): string {
+  const cidr = parseCidr(text);
+  if (cidr === null) throw new InvalidValue(`"${text}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+  return formatCidr(cidr);
 }
 
 function readPath(cwd: string) {
@@ -203,6 +220,38 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       flag: 'cache-entries', metavar: 'N', default: '10000',
       help: 'Encoded answers kept for repeat questions (0 disables the cache)', parse: (text) => parseWholeNumber(text, 0, 10_000_000, 'entries'),
     }),
+    resolvConf: value({
+      flag: 'resolv-conf', metavar: 'PATH', default: '/etc/resolv.conf',
+      help: 'Without --upstream, forward to the nameservers of this file', parse: (text) => resolve(cwd, text.trim()),
+    }),
+    forwardTimeout: value({
+      flag: 'forward-timeout', metavar: 'DURATION', default: '2s', help: 'How long one upstream may take before the next is asked',
+      parse: (text) => {
+        const ms = parseDuration(text, 60_000);
+        if (ms <= 0) throw new InvalidValue(`"${text}" must be more than 0`);
+        return ms;
+      },
+    }),
+    maxConcurrent: value({
+      flag: 'max-concurrent', metavar: 'N', default: '1000', help: 'Forwarded queries in flight at once; more are REFUSED',
+      parse: (text) => parseWholeNumber(text, 1, 1_000_000, 'queries'),
+    }),
+    cacheMaxTtl: value({
+      flag: 'cache-max-ttl', metavar: 'SECONDS', default: '30', help: 'Longest a forwarded answer is cached, and its largest TTL served',
+      parse: (text) => parseWholeNumber(text, 1, 86_400, 'seconds'),
+    }),
+    negativeMaxTtl: value({
+      flag: 'negative-max-ttl', metavar: 'SECONDS', default: '5', help: 'Longest a forwarded NXDOMAIN or NODATA is cached (at most its SOA minimum)',
+      parse: (text) => parseWholeNumber(text, 1, 86_400, 'seconds'),
+    }),
+    serveStale: value({
+      flag: 'serve-stale', metavar: 'DURATION', default: 'off', help: 'When every upstream fails, serve expired forwarded answers this long past expiry',
+      parse: (text) => (['off', 'false', 'none'].includes(text.trim().toLowerCase()) ? 0 : parseDuration(text, 7 * 86_400_000)),
+    }),
+    allowRecursion: list({
+      flag: 'allow-recursion', metavar: 'CIDR,...', default: DEFAULT_ALLOW_RECURSION,
+      help: 'Clients that get forwarded answers; others are REFUSED for names outside the zones', parse: readCidr,
+    }),
     help: toggle({ flag: 'help', env: [], help: 'Print this help and exit' }),
     version: toggle({ flag: 'version', env: [], help: 'Print the version and exit' }),
   };
@@ -283,6 +332,11 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     podIP: values.podIp,
     maxUdpSize: values.maxUdpSize,
     cacheEntries: values.cacheEntries,
+    forward: {
+      resolvConf: values.resolvConf, timeoutMs: values.forwardTimeout, maxConcurrent: values.maxConcurrent,
+      cacheMaxTtl: values.cacheMaxTtl, negativeMaxTtl: values.negativeMaxTtl, serveStaleMs: values.serveStale,
+      allowRecursion: values.allowRecursion,
+    },
   };
 }
 

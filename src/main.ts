@@ -12,6 +12,7 @@ import { watchSync } from './cluster/sync-watch.js';
 import type { ObjectKind } from './cluster/types.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { setUpForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
 import { Dispatcher } from './wire/dispatcher.js';
 import { startDnsServers, type DnsServers } from './wire/servers.js';
@@ -52,6 +53,7 @@ interface Running {
   readonly source: ClusterSource;
   readonly dns: DnsServers;
   readonly admin: AdminServer | null;
+  readonly forwarding: Forwarding | null;
   readonly state: { shuttingDown: boolean };
 }
 
@@ -76,6 +78,7 @@ function shutdownSequence(running: Running, log: Logger): (signal: string) => Pr
     deadline.unref();
     const steps: [string, () => Promise<void>][] = [
       ['dns listeners', () => running.dns.close()],
+      ['forwarder', async () => running.forwarding?.close()],
       ['admin server', () => running.admin?.close() ?? Promise.resolve()],
       ['cluster source', () => running.source.stop()],
     ];
@@ -96,6 +99,12 @@ async function run(config: Config, log: Logger): Promise<void> {
     process.stderr.write('svcdns: the Kubernetes source is not built yet; use --manifests PATH\n');
     process.exit(EXIT_USAGE);
   }
+  const forwardSetup = await setUpForwarding({ ...config.forward, upstream: config.upstream, logger: log.child({ layer: 'forward' }) });
+  if (!forwardSetup.ok) {
+    process.stderr.write(`svcdns: ${forwardSetup.error}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const forwarding = forwardSetup.forwarding;
   const kinds = sourceKinds(config);
   const zone = new ZoneIndex({ endpointPodNames: config.endpointPodNames, requiredKinds: kinds, logger: log.child({ layer: 'zone' }) });
   const source = new ManifestSource({ path: config.source.path, kinds, logger: log });
@@ -108,10 +117,11 @@ async function run(config: Config, log: Logger): Promise<void> {
     noEndpoints: config.noEndpoints,
     fallthrough: config.fallthrough ? [...config.fallthrough] : null,
     nsAddresses: nsAddresses(config),
+    upstream: forwarding?.lookup,
   });
-  // No forwarder yet: names outside the zones are answered REFUSED.
+  // Without a forwarder (--upstream none) names outside the zones are answered REFUSED.
   const dispatcher = new Dispatcher({
-    resolver, generations: zone, logger: log.child({ layer: 'wire' }),
+    resolver, generations: zone, logger: log.child({ layer: 'wire' }), forwarder: forwarding?.gate,
     cacheEntries: config.cacheEntries, maxUdpSize: config.maxUdpSize,
   });
 
@@ -134,8 +144,14 @@ async function run(config: Config, log: Logger): Promise<void> {
     : null;
   log.info({ dns: dns.addresses, admin: admin?.address ?? null }, 'listening');
 
-  const shutdown = shutdownSequence({ source, dns, admin, state }, log);
+  const shutdown = shutdownSequence({ source, dns, admin, forwarding, state }, log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  // Once the listeners answer: a probe that comes back means every outside name would circle forever.
+  forwarding?.checkLoop().then((check) => {
+    if (!check.loop) return log.info(check.detail);
+    log.fatal({ upstream: check.upstream }, check.detail);
+    process.exit(1);
+  }, (err: unknown) => log.error({ err }, 'forwarding loop check failed'));
 
   const timedOut = await Promise.race([
     sync.synced.then(() => false),

@@ -7,7 +7,7 @@ import { silentLogger, type ForwardLogger } from './logger.js';
 import { decodeAnswers, walkRecords, withoutEdnsOptionsIn } from './records.js';
 import { describe, tcpExchange, type ExchangeResult, type UdpChannel, type Upstream } from './transport.js';
 import {
-  buildQuery, cacheKey, isTruncated, rcodeOf, readQuestion, refusedReply, replyBudget, replyForClient,
+  TCP_LIMIT, buildQuery, cacheKey, isTruncated, rcodeOf, readQuestion, refusedReply, replyBudget, replyForClient,
   withRecursionDesired, type WireQuestion,
 } from './wire.js';
 
@@ -139,9 +139,12 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
       if (query === null || asked === null) return null;
       const served = await this.serve(query, asked);
       if (served.kind !== 'reply') return null;
-      const spans = walkRecords(served.wire, asked.questionEnd);
+      // A cached reply carries the question as a client spelled it (WWW.Example.COM); with our own
+      // question bytes in its place, owner names compressed against it read as we asked.
+      const wire = replyForClient(served.wire, query, asked, TCP_LIMIT);
+      const spans = walkRecords(wire, asked.questionEnd);
       if (spans === null) return null;
-      return { rcode: rcodeOf(served.wire), records: decodeAnswers(served.wire, spans), truncated: isTruncated(served.wire) };
+      return { rcode: rcodeOf(wire), records: decodeAnswers(wire, spans).map((r) => asAsked(r, name)), truncated: isTruncated(wire) };
     } catch (err) {
       this.logger.error({ err, name, type }, 'upstream lookup failed unexpectedly');
       return null;
@@ -248,6 +251,12 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
     this.logger.debug({ upstream: describe(channel.upstream), detail: tcp.detail }, 'TCP retry failed; relaying the truncated reply');
     return udp;
   }
+}
+
+/** An owner written out (uncompressed) in a client's spelling of the name we looked up, respelled as we asked. */
+function asAsked(record: ResourceRecord, name: string): ResourceRecord {
+  const asked = name.endsWith('.') ? name.slice(0, -1) : name;
+  return record.name !== asked && record.name.toLowerCase() === asked.toLowerCase() ? { ...record, name: asked } : record;
 }
 
 function positive(value: number, name: string): number {

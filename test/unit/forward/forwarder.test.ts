@@ -278,6 +278,19 @@ describe('lookup() for ExternalName targets', () => {
     expect(await g.lookup('bad..name', RRType.A)).toBeNull();
   });
 
+  it("spells the owner names as looked up, even when the cached reply came from a client's MiXeD case query", async () => {
+    // Owner names as the upstream received the question: compressed against it, or written out in its case.
+    const up = await upstream((q) => {
+      const asked = decode(q).questions[0]!.name;
+      return replyTo(q, { answers: [{ name: asked, type: RRType.CNAME, ttl: 40, domain: `edge.${asked}` }, A(`edge.${asked}`, '192.0.2.9')] });
+    });
+    const f = forwarder({ upstreams: [up.upstream] });
+    await f.forward(ask('EXT.Example.COM', RRType.A, { edns: {} }), question('EXT.Example.COM', RRType.A), udpClient);
+    const result = await f.lookup('ext.example.com', RRType.A);
+    expect(up.received).toHaveLength(1);
+    expect(result?.records.map((r) => r.name)).toEqual(['ext.example.com', 'edge.ext.example.com']);
+  });
+
   it('reports truncated when the upstream truncates over UDP and has no TCP to retry on', async () => {
     const up = await upstream((q) => replyTo(q, { tc: true, answers: [A('big.example', '192.0.2.1')] }));
     const f = forwarder({ upstreams: [up.upstream] });
