@@ -8,6 +8,7 @@ import { AnswerEncoder } from './encode.js';
 import { parseQuery, type ParsedQuery, type ParseStatus } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
 import { buildAnswerReply, buildErrorReply, replyRcode } from './response.js';
+import type { ZoneTransfer } from './transfer.js';
 
 /** Which part wrote the reply: the answer cache, the resolver, the forwarder, or an error path. */
 export type AnsweredBy = 'cache' | 'resolver' | 'forwarder' | 'error';
@@ -54,6 +55,8 @@ export interface DispatcherOptions {
   /** Our EDNS UDP payload size: the cap on UDP replies and the size we advertise (default 1232). */
   maxUdpSize?: number;
   observer?: QueryObserver;
+  /** Zone transfers over TCP to allowed clients (--transfer-to); absent: every transfer is REFUSED. */
+  transfer?: ZoneTransfer;
 }
 
 const DEFAULT_CACHE_ENTRIES = 10_000;
@@ -79,8 +82,10 @@ export class Dispatcher {
   private readonly cache: AnswerCache;
   private readonly encoder = new AnswerEncoder();
   private readonly log: RateLimitedLog;
+  private readonly transfer: ZoneTransfer | undefined;
 
   constructor(options: DispatcherOptions) {
+    this.transfer = options.transfer;
     this.resolver = options.resolver;
     this.generations = options.generations;
     this.forwarder = options.forwarder;
@@ -92,6 +97,17 @@ export class Dispatcher {
       maxBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
     });
     this.log = new RateLimitedLog(options.logger);
+  }
+
+  /** Over TCP, the messages of a zone transfer this client may have; null for every other query. */
+  transferReplies(query: Buffer, client: Client): Buffer[] | null {
+    if (this.transfer === undefined || client.transport !== 'tcp') return null;
+    try {
+      return this.transfer.replies(query, parseQuery(query), client);
+    } catch (err) {
+      this.log.warn('transfer', err, 'zone transfer failed; answering it the normal way');
+      return null;
+    }
   }
 
   /** The reply to send, null to send nothing, or a Promise of either when an upstream is involved. */

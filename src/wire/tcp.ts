@@ -146,6 +146,8 @@ class TcpConnection {
   private dispatch(message: Buffer): void {
     let reply: Buffer | null | Promise<Buffer | null>;
     try {
+      const transfer = this.dispatcher.transferReplies(message, this.client);
+      if (transfer !== null) return transfer.forEach((part) => this.write(part));
       reply = this.dispatcher.handle(message, this.client);
     } catch (err) {
       this.log.warn('tcp-dispatch', err, 'dispatcher threw');
