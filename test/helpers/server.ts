@@ -88,7 +88,10 @@ export function runToExit(args: string[], env: Record<string, string> = {}, time
 export async function startServer(args: string[], opts: StartOptions = {}): Promise<RunningServer> {
   const defaults = opts.noDefaults ? [] : ['--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'];
   const child = spawn(process.execPath, [MAIN, ...defaults, ...args], {
-    cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    // No lame-duck wait on stop unless a test asks for one (the 5 s default would slow every suite).
+    // No forwarding unless a test names its own upstream: the machine's resolv.conf points off this host,
+    // and tests send traffic only to loopback.
+    cwd: ROOT, env: { ...process.env, SVCDNS_LAMEDUCK: '0s', SVCDNS_UPSTREAM: 'none', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
   child.once('exit', () => live.delete(child));
