@@ -9,8 +9,9 @@ import { DEFAULT_ALLOW_RECURSION, formatCidr, parseCidr } from './resolve/forwar
 import type { ForwardingSettings } from './resolve/forward/setup.js';
 import { zonesFromArgs } from './resolve/options.js';
 import {
-  list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec,
+  list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec, type RawValue,
 } from './config/flags.js';
+import { ConfigFileError, readConfigFile } from './config/file.js';
 import { argvError, helpText, markBareOptionals } from './config/usage.js';
 import {
   InvalidValue, isCidrZone, parseChoice, parseDuration, parseIP, parseListenAddress, parseNamespace,
@@ -56,7 +57,13 @@ export interface Config {
   /** null: off; []: every zone; otherwise the zones whose NXDOMAIN goes to the forwarder. */
   readonly fallthrough: readonly string[] | null;
   readonly startupTimeoutMs: number;
+  /** After SIGTERM/SIGINT: /ready is 503 and answering goes on this long before the listeners close. */
+  readonly lameduckMs: number;
   readonly logLevel: LogLevel;
+  /** One log line per answered query (--log-queries). */
+  readonly logQueries: boolean;
+  /** The --config file, re-read on change; null without one. */
+  readonly configFile: string | null;
   /** This replica's own address, for NS glue; null when not given. */
   readonly podIP: string | null;
   readonly maxUdpSize: number;
@@ -94,7 +101,10 @@ interface FlagValues {
   noEndpoints: boolean;
   fallthrough: string[] | null;
   startupTimeout: number;
+  lameduck: number;
   logLevel: LogLevel;
+  logQueries: boolean;
+  config: string | null;
   podIp: string | null;
   maxUdpSize: number;
   cacheEntries: number;
@@ -203,10 +213,21 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       help: 'How long to wait for the first sync before reporting ready anyway (5s, 500ms, 1m)',
       parse: (text) => parseDuration(text, 3_600_000),
     }),
+    lameduck: value({
+      flag: 'lameduck', metavar: 'DURATION', default: '5s',
+      help: 'After SIGTERM/SIGINT, /ready turns 503 and answering goes on this long before the listeners close',
+      parse: (text) => parseDuration(text, 600_000),
+    }),
     logLevel: value({
       flag: 'log-level', metavar: 'LEVEL', default: 'info',
       help: `Log level: ${LOG_LEVELS.join(', ')}`,
       parse: (text) => parseChoice(text, LOG_LEVELS),
+    }),
+    logQueries: toggle({ flag: 'log-queries', help: 'Log one line per answered query (client, name, type, rcode, duration)' }),
+    config: maybe({
+      flag: 'config', metavar: 'PATH',
+      help: 'YAML file with the same settings as the flags, keys in camelCase (flags and environment win); re-read on change',
+      parse: readPath(cwd),
     }),
     podIp: maybe({
       flag: 'pod-ip', metavar: 'IP', env: ['POD_IP'], defaultText: 'the --listen addresses',
@@ -283,13 +304,24 @@ export function parseConfig(
     fail(argvError(err, specs));
   }
 
+  // Precedence: flag, then environment, then the config file, then the default.
+  let fromFile: ReadonlyMap<string, RawValue> = new Map();
   const read = <K extends keyof FlagValues>(key: K): FlagValues[K] => {
     const spec = table[key];
-    return readSpec(spec, rawFor(spec, parsed[spec.flag], env), fail);
+    return readSpec(spec, rawFor(spec, parsed[spec.flag], env) ?? fromFile.get(spec.flag), fail);
   };
 
   if (read('help')) return { action: 'help', text: helpText(specs, context.version) };
   if (read('version')) return { action: 'version', text: `svcdns ${context.version}` };
+  const configFile = read('config');
+  if (configFile !== null) {
+    try {
+      fromFile = readConfigFile(configFile, specs);
+    } catch (err) {
+      if (err instanceof ConfigFileError) fail(err.message);
+      throw err;
+    }
+  }
 
   const values = Object.fromEntries((Object.keys(table) as (keyof FlagValues)[]).map((k) => [k, read(k)])) as unknown as FlagValues;
   if (values.manifests !== null && parsed['kubeconfig'] !== undefined && parsed['manifests'] !== undefined) {
@@ -328,7 +360,10 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     noEndpoints: values.noEndpoints,
     fallthrough: values.fallthrough,
     startupTimeoutMs: values.startupTimeout,
+    lameduckMs: values.lameduck,
     logLevel: values.logLevel,
+    logQueries: values.logQueries,
+    configFile: values.config,
     podIP: values.podIp,
     maxUdpSize: values.maxUdpSize,
     cacheEntries: values.cacheEntries,

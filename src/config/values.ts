@@ -71,10 +71,16 @@ export function parseWholeNumber(text: string, min: number, max: number, unit: s
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `500ms`, `5s`, `1m`, `1h`, or plain seconds (`5`, `2.5`); returns milliseconds. */
+/** `500ms`, `5s`, `1m`, `1h`, combinations such as `1m30s`, or plain seconds (`5`, `2.5`); returns milliseconds. */
 export function parseDuration(text: string, maxMs: number): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2] ?? 's']!) : NaN;
+  const trimmed = text.trim();
+  let ms = NaN;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) ms = Math.round(Number(trimmed) * 1000);
+  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) {
+    ms = 0;
+    for (const part of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(part[1]) * DURATION_UNITS_MS[part[2]!]!;
+    ms = Math.round(ms);
+  }
   if (!Number.isFinite(ms) || ms > maxMs) {
     throw new InvalidValue(`"${text}" is not a duration such as 5s, 500ms or 1m (at most ${maxMs / 1000}s)`);
   }

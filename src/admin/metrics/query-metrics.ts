@@ -1,0 +1,124 @@
+// coredns_dns_* and the answer cache's coredns_cache_* families, read from QueryStats at scrape time,
+// with CoreDNS's names and labels so its dashboards and alerts work unchanged.
+import type { AnswerCacheStats } from '../../wire/dispatcher.js';
+import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS } from './labels.js';
+import { PLUGIN_LABELS, QUERY_DIMENSIONS, type QueryStats } from './query-stats.js';
+import type { MetricsSink } from './registry.js';
+
+const { TYPES, RCODES, PLUGINS, PROTOS, FAMILIES } = QUERY_DIMENSIONS;
+
+export interface QueryMetricsOptions {
+  readonly stats: QueryStats;
+  /** CoreDNS's `server` label, e.g. "dns://:1053" (read at scrape: the port may be known only after listening). */
+  readonly server: () => string;
+  /** The dispatcher's answer cache, when there is one. */
+  readonly answerCache?: { cacheStats(): AnswerCacheStats };
+}
+
+/** The `zones` label of the answer cache: every authoritative zone, as CoreDNS joins a plugin's zones. */
+function cacheZones(stats: QueryStats): string {
+  return stats.zones.labels.slice(0, stats.zones.root).join(',');
+}
+
+export function registerQueryMetrics(sink: MetricsSink, options: QueryMetricsOptions): void {
+  const { stats, server } = options;
+  const zoneLabels = stats.zones.labels;
+
+  sink.counter({
+    name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.',
+    labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'],
+    collect: (emit) => {
+      const s = server();
+      for (let z = 0; z < zoneLabels.length; z++) {
+        for (let p = 0; p < PROTOS; p++) {
+          for (let f = 0; f < FAMILIES; f++) {
+            for (let t = 0; t < TYPES; t++) {
+              const value = stats.requests[((z * PROTOS + p) * FAMILIES + f) * TYPES + t]!;
+              if (value > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', proto: PROTO_LABELS[p]!, family: FAMILY_LABELS[f]!, type: TYPE_LABELS[t]! }, value);
+            }
+          }
+        }
+      }
+    },
+  });
+
+  sink.counter({
+    name: 'coredns_dns_responses_total', help: 'Counter of response status codes.',
+    labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'],
+    collect: (emit) => {
+      const s = server();
+      for (let z = 0; z < zoneLabels.length; z++) {
+        for (let r = 0; r < RCODES; r++) {
+          for (let p = 0; p < PLUGINS; p++) {
+            const value = stats.responses[(z * RCODES + r) * PLUGINS + p]!;
+            if (value > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', rcode: RCODE_LABELS[r]!, plugin: PLUGIN_LABELS[p]! }, value);
+          }
+        }
+      }
+    },
+  });
+
+  sink.histogram({
+    name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.',
+    labelNames: ['server', 'zone', 'view', 'type'], buckets: stats.duration.bounds,
+    collect: (emit) => {
+      const s = server();
+      for (let z = 0; z < zoneLabels.length; z++) {
+        for (let t = 0; t < TYPES; t++) {
+          const row = z * TYPES + t;
+          if (stats.duration.total(row) > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', type: TYPE_LABELS[t]! }, stats.duration.snapshot(row));
+        }
+      }
+    },
+  });
+
+  for (const [name, table, what] of [
+    ['coredns_dns_request_size_bytes', stats.requestSize, 'request'],
+    ['coredns_dns_response_size_bytes', stats.responseSize, 'response'],
+  ] as const) {
+    sink.histogram({
+      name, help: `Size of the ${what} in bytes.`, labelNames: ['server', 'zone', 'view', 'proto'], buckets: table.bounds,
+      collect: (emit) => {
+        const s = server();
+        for (let z = 0; z < zoneLabels.length; z++) {
+          for (let p = 0; p < PROTOS; p++) {
+            const row = z * PROTOS + p;
+            if (table.total(row) > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', proto: PROTO_LABELS[p]! }, table.snapshot(row));
+          }
+        }
+      },
+    });
+  }
+
+  registerAnswerCacheMetrics(sink, options);
+}
+
+function registerAnswerCacheMetrics(sink: MetricsSink, options: QueryMetricsOptions): void {
+  const { stats, server, answerCache } = options;
+  const zones = cacheZones(stats);
+  sink.counter({
+    name: 'coredns_cache_requests_total', help: 'The count of cache requests.', labelNames: ['server', 'zones', 'view'],
+    collect: (emit) => emit({ server: server(), zones, view: '' }, stats.cacheRequests),
+  });
+  sink.counter({
+    name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'],
+    collect: (emit) => {
+      emit({ server: server(), type: 'success', zones, view: '' }, stats.cacheHits[0]!);
+      emit({ server: server(), type: 'denial', zones, view: '' }, stats.cacheHits[1]!);
+    },
+  });
+  sink.counter({
+    name: 'coredns_cache_misses_total', help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
+    labelNames: ['server', 'zones', 'view'],
+    collect: (emit) => emit({ server: server(), zones, view: '' }, stats.cacheRequests - stats.cacheHits[0]! - stats.cacheHits[1]!),
+  });
+  if (answerCache === undefined) return;
+  sink.gauge({
+    name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type', 'zones', 'view'],
+    collect: (emit) => {
+      const held = answerCache.cacheStats();
+      emit({ server: server(), type: 'success', zones, view: '' }, held.entries - held.denials);
+      emit({ server: server(), type: 'denial', zones, view: '' }, held.denials);
+    },
+  });
+}

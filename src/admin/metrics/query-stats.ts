@@ -1,0 +1,72 @@
+// The query observer behind the coredns_dns_* and answer-cache metrics. It runs once per query on
+// the hot path, so it only turns the event into a few small indexes and bumps numbers in typed
+// arrays; label strings and prom-client objects exist only at scrape time (query-metrics.ts).
+import type { AnsweredBy, QueryEvent, QueryObserver } from '../../wire/dispatcher.js';
+import { DURATION_BUCKETS, HistogramTable, SIZE_BUCKETS } from './histograms.js';
+import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS, ZoneLabels, familyIndex, rcodeIndex, typeIndex } from './labels.js';
+
+/** CoreDNS's `plugin` label of coredns_dns_responses_total: who wrote the reply ('' = no plugin). */
+export const PLUGIN_LABELS: readonly string[] = ['cache', 'kubernetes', 'forward', ''];
+const PLUGIN_INDEX: Readonly<Record<AnsweredBy, number>> = { cache: 0, resolver: 1, forwarder: 2, error: 3 };
+
+const TYPES = TYPE_LABELS.length;
+const RCODES = RCODE_LABELS.length;
+const PLUGINS = PLUGIN_LABELS.length;
+const PROTOS = PROTO_LABELS.length;
+const FAMILIES = FAMILY_LABELS.length;
+
+const NOERROR = 0;
+const NXDOMAIN = 3;
+
+export class QueryStats implements QueryObserver {
+  readonly zones: ZoneLabels;
+  /** [zone][proto][family][type] */
+  readonly requests: Float64Array;
+  /** [zone][rcode][plugin] */
+  readonly responses: Float64Array;
+  /** rows [zone][type] */
+  readonly duration: HistogramTable;
+  /** rows [zone][proto] */
+  readonly requestSize: HistogramTable;
+  readonly responseSize: HistogramTable;
+  /** Answer cache: questions that looked it up, and hits split into [success, denial]. */
+  cacheRequests = 0;
+  readonly cacheHits = new Float64Array(2);
+  private readonly now: () => bigint;
+
+  /** `zones`: the authoritative zones, lower case. `now` is the clock the event's startedAt came from. */
+  constructor(zones: readonly string[], now: () => bigint = process.hrtime.bigint) {
+    this.zones = new ZoneLabels(zones);
+    const zoneCount = this.zones.labels.length;
+    this.requests = new Float64Array(zoneCount * PROTOS * FAMILIES * TYPES);
+    this.responses = new Float64Array(zoneCount * RCODES * PLUGINS);
+    this.duration = new HistogramTable(DURATION_BUCKETS, zoneCount * TYPES);
+    this.requestSize = new HistogramTable(SIZE_BUCKETS, zoneCount * PROTOS);
+    this.responseSize = new HistogramTable(SIZE_BUCKETS, zoneCount * PROTOS);
+    this.now = now;
+  }
+
+  observe(event: QueryEvent): void {
+    const question = event.question;
+    const zone = question === null ? this.zones.dropped : this.zones.match(question.lower);
+    const type = typeIndex(event.qtype);
+    const proto = event.transport === 'udp' ? 0 : 1;
+    const family = familyIndex(event.client.address);
+
+    this.requests[((zone * PROTOS + proto) * FAMILIES + family) * TYPES + type]!++;
+    this.responses[(zone * RCODES + rcodeIndex(event.rcode)) * PLUGINS + PLUGIN_INDEX[event.answeredBy]]!++;
+    this.duration.observe(zone * TYPES + type, Number(this.now() - event.startedAt) / 1e9);
+    this.requestSize.observe(zone * PROTOS + proto, event.requestBytes);
+    this.responseSize.observe(zone * PROTOS + proto, event.responseBytes);
+
+    if (event.answeredBy === 'error') return;
+    this.cacheRequests++;
+    if (event.answeredBy === 'cache') {
+      const denial = event.rcode === NXDOMAIN || (event.rcode === NOERROR && event.answerCount === 0);
+      this.cacheHits[denial ? 1 : 0]!++;
+    }
+  }
+}
+
+/** Index helpers for readers of QueryStats' arrays (scrape side). */
+export const QUERY_DIMENSIONS = { TYPES, RCODES, PLUGINS, PROTOS, FAMILIES } as const;

@@ -1,0 +1,32 @@
+// A resolver that can be replaced while the server runs (a reloaded --ttl or --fallthrough builds a
+// new one), and the generations the answer cache checks: the zone's, with an epoch that also moves on
+// every replacement, so answers built by the old resolver stop being served at once.
+import type { Answer, Client, Generations, Question, Resolver } from '../resolve/message.js';
+
+export class LiveResolver implements Resolver, Generations {
+  private replacements = 0;
+
+  constructor(private resolver: Resolver, private readonly zone: Generations) {}
+
+  get current(): Resolver {
+    return this.resolver;
+  }
+
+  resolve(q: Question, client: Client): Answer | Promise<Answer> | null {
+    return this.resolver.resolve(q, client);
+  }
+
+  generation(key: string): number {
+    return this.zone.generation(key);
+  }
+
+  /** Both parts only grow, so the sum changes whenever either does. */
+  get epoch(): number {
+    return this.zone.epoch + this.replacements;
+  }
+
+  replace(resolver: Resolver): void {
+    this.resolver = resolver;
+    this.replacements++;
+  }
+}
