@@ -68,7 +68,7 @@ describe('changes in the cluster reach the answers', () => {
     expect(status).toBe(200);
     const count = /coredns_kubernetes_dns_programming_duration_seconds_count\{service_kind="headless_with_selector"\} (\d+)/.exec(body);
     expect(Number(count?.[1])).toBeGreaterThan(0);
-    expect(body).toMatch(/svcdns_kubernetes_connected 1/);
+    expect(body).toMatch(/svcdns_source_connected\{source="kubernetes"\} 1/);
     expect(body).toMatch(/svcdns_kubernetes_objects\{kind="service"\} \d+/);
   });
 });

@@ -55,14 +55,14 @@ describe('API server faults', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       const metrics = (await http(svcdns, '/metrics')).body;
-      expect(metric(metrics, 'svcdns_kubernetes_connected')).toBe(0);
+      expect(metric(metrics, 'svcdns_source_connected{source="kubernetes"}')).toBe(0);
       expect(metric(metrics, 'svcdns_kubernetes_outages_total')).toBe(1);
 
       cluster.api.apply(clusterIPService('demo', 'web', '10.96.0.71'));
       await cluster.api.refuseConnections(false);
       await svcdns.waitForLog((l) => l.msg === 'Kubernetes API server reachable again', 40_000);
       await askUntil(svcdns, 'web.demo.svc.cluster.local', 'A', (r) => sortedAddresses(r)[0] === '10.96.0.71', 5000);
-      expect(metric((await http(svcdns, '/metrics')).body, 'svcdns_kubernetes_connected')).toBe(1);
+      expect(metric((await http(svcdns, '/metrics')).body, 'svcdns_source_connected{source="kubernetes"}')).toBe(1);
       expect(svcdns.records().filter((l) => String(l.msg).startsWith('lost the Kubernetes API server'))).toHaveLength(1);
     } finally {
       await svcdns.stop();

@@ -57,10 +57,10 @@ export async function http(server: RunningServer, path: string): Promise<{ statu
   return { status: res.status, body: await res.text() };
 }
 
-/** The value of an unlabelled metric line `name value` in the /metrics text, or undefined. */
-export function metric(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+/** The value of the sample `series value` in the /metrics text (`series` as printed: name and labels), or undefined. */
+export function metric(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 export function clusterIPService(ns: string, name: string, ip: string): KubeObject {

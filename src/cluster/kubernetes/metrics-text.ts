@@ -31,8 +31,11 @@ function perKind(resources: readonly ReflectorStats[], value: (r: ReflectorStats
 export function renderKubernetesMetrics(stats: KubernetesSourceStats, latency: ProgrammingLatency): string {
   const lines: string[] = [];
   const r = stats.resources;
-  family(lines, 'svcdns_kubernetes_connected', 'gauge', 'Whether the last request of every watched resource reached the Kubernetes API server.', [[{}, stats.connected ? 1 : 0]]);
-  family(lines, 'svcdns_kubernetes_synced', 'gauge', 'Whether the first list of every watched resource has arrived.', [[{}, stats.synced ? 1 : 0]]);
+  // The same names and labels as the admin metrics registry's source-state families.
+  family(lines, 'svcdns_source_connected', 'gauge', '1 while the cluster source reaches its origin (the API server, or readable manifests).',
+    [[{ source: 'kubernetes' }, stats.connected ? 1 : 0]]);
+  family(lines, 'svcdns_source_synced', 'gauge', '1 once every kind the cluster source serves has had its first complete list.',
+    [[{ source: 'kubernetes' }, stats.synced ? 1 : 0]]);
   family(lines, 'svcdns_kubernetes_outages_total', 'counter', 'Times the Kubernetes API server became unreachable.', [[{}, stats.outages]]);
   family(lines, 'svcdns_kubernetes_objects', 'gauge', 'Objects held (exposed), by kind.', perKind(r, (s) => s.objects));
   family(lines, 'svcdns_kubernetes_events_total', 'counter', 'Watch events applied, by kind (bookmarks excluded).', perKind(r, (s) => s.events));

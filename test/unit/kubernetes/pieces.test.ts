@@ -203,7 +203,7 @@ describe('programming latency', () => {
         lastError: 'x', lists: 2, relists: 1, watches: 3, watchClosed: 1, watchSilent: 0, watchExpired: 1, failures: 4, events: 7, rejected: 0,
       }],
     }, latency);
-    expect(text).toContain('svcdns_kubernetes_connected 0\n');
+    expect(text).toContain('svcdns_source_connected{source="kubernetes"} 0\n');
     expect(text).toContain('svcdns_kubernetes_outages_total 2\n');
     expect(text).toContain('svcdns_kubernetes_objects{kind="service"} 5\n');
     expect(text).toContain('svcdns_kubernetes_watch_restarts_total{kind="service",reason="expired"} 1\n');
