@@ -5,12 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Operations } from './admin/operations.js';
 import { startAdminServer, type AdminServer, type Readiness } from './admin/server.js';
 import { ManifestSource } from './cluster/manifests.js';
 import type { ClusterSource } from './cluster/source.js';
 import { watchSync } from './cluster/sync-watch.js';
 import type { ObjectKind } from './cluster/types.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { LiveResolver } from './config/live-resolver.js';
+import { ConfigWatcher, resolverSettingsChanged } from './config/reload.js';
 import { createLogger, type Logger } from './logger.js';
 import { setUpForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
@@ -21,7 +24,7 @@ import { ZoneIndex } from './zone/index.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/main.js → the package's examples/, served when no cluster source is configured. */
 const EMBEDDED_MANIFESTS = resolve(HERE, '../examples');
-/** Longest a shutdown may take before the process exits anyway. */
+/** Longest a shutdown may take after the lame-duck period before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const EXIT_USAGE = 2;
 
@@ -55,11 +58,15 @@ interface Running {
   readonly admin: AdminServer | null;
   readonly forwarding: Forwarding | null;
   readonly state: { shuttingDown: boolean };
+  /** The lame-duck period in force now (a config reload may change it). */
+  readonly lameduckMs: () => number;
+  /** Stops the config watcher and the other observers. */
+  readonly stopWatching: () => void;
 }
 
 /**
- * The shutdown sequence, in order: readiness off, then each listener closed, then the source.
- * A later lame-duck period goes between the first two steps.
+ * The shutdown sequence, in order: readiness off, the lame-duck period (still answering, so clients
+ * and kube-proxy move on while nothing fails), then each listener closed, then the source.
  */
 function shutdownSequence(running: Running, log: Logger): (signal: string) => Promise<void> {
   let started = false;
@@ -71,11 +78,17 @@ function shutdownSequence(running: Running, log: Logger): (signal: string) => Pr
     started = true;
     log.info({ signal }, 'shutting down');
     running.state.shuttingDown = true;
+    const lameduckMs = running.lameduckMs();
     const deadline = setTimeout(() => {
       log.error('shutdown took too long: exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, SHUTDOWN_DEADLINE_MS + lameduckMs);
     deadline.unref();
+    running.stopWatching();
+    if (lameduckMs > 0) {
+      log.info({ lameduckMs }, 'lame duck: /ready is 503, still answering');
+      await new Promise((done) => setTimeout(done, lameduckMs));
+    }
     const steps: [string, () => Promise<void>][] = [
       ['dns listeners', () => running.dns.close()],
       ['forwarder', async () => running.forwarding?.close()],
@@ -94,7 +107,8 @@ function shutdownSequence(running: Running, log: Logger): (signal: string) => Pr
   };
 }
 
-async function run(config: Config, log: Logger): Promise<void> {
+/** `reload` reads flags, environment and the --config file again (throws ConfigError). */
+async function run(config: Config, log: Logger, reload: () => Config): Promise<void> {
   if (config.source.kind === 'kubernetes') {
     process.stderr.write('svcdns: the Kubernetes source is not built yet; use --manifests PATH\n');
     process.exit(EXIT_USAGE);
@@ -108,7 +122,8 @@ async function run(config: Config, log: Logger): Promise<void> {
   const kinds = sourceKinds(config);
   const zone = new ZoneIndex({ endpointPodNames: config.endpointPodNames, requiredKinds: kinds, logger: log.child({ layer: 'zone' }) });
   const source = new ManifestSource({ path: config.source.path, kinds, logger: log });
-  const resolver = new ClusterResolver(zone, {
+  const ops = new Operations({ zones: zonesFromArgs(config.zones), logQueries: config.logQueries, logger: log, version: packageVersion() });
+  const resolverFor = (config: Config): ClusterResolver => new ClusterResolver(zone, {
     zones: zonesFromArgs(config.zones),
     ttl: config.ttl,
     pods: config.pods,
@@ -119,15 +134,19 @@ async function run(config: Config, log: Logger): Promise<void> {
     nsAddresses: nsAddresses(config),
     upstream: forwarding?.lookup,
   });
+  // A reload of --ttl and the like replaces the resolver; the answer cache sees a new epoch.
+  let resolver = resolverFor(config);
+  const live = new LiveResolver(resolver, zone);
   // Without a forwarder (--upstream none) names outside the zones are answered REFUSED.
   const dispatcher = new Dispatcher({
-    resolver, generations: zone, logger: log.child({ layer: 'wire' }), forwarder: forwarding?.gate,
+    resolver: live, generations: live, logger: log.child({ layer: 'wire' }), forwarder: forwarding?.gate, observer: ops.observer,
     cacheEntries: config.cacheEntries, maxUdpSize: config.maxUdpSize,
   });
 
   log.info({ source: config.source, zones: config.zones, ttl: config.ttl, pods: config.pods }, 'starting');
   const sync = watchSync(zone, kinds);
-  source.start(sync.sink).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
+  source.start(ops.tap(sync.sink)).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
+  void sync.synced.then(() => log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced'));
 
   const state = { shuttingDown: false };
   const dns = await startDnsServers({ listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }) });
@@ -136,15 +155,36 @@ async function run(config: Config, log: Logger): Promise<void> {
     if (!zone.synced) return { ready: false, detail: { reason: 'waiting for the first sync of the cluster source', source: source.status() } };
     return { ready: true, detail: {} };
   };
+  const watcher = config.configFile === null ? null : new ConfigWatcher({
+    path: config.configFile, load: reload, initial: config, logger: log,
+    apply: (next, change) => {
+      ops.applyLive(next);
+      if (resolverSettingsChanged(change)) live.replace((resolver = resolverFor(next)));
+    },
+  });
+  const current = (): Config => watcher?.config ?? config;
+  ops.attach({
+    zone, status: () => source.status(), ready: () => readiness().ready, dnsAddress: dns.addresses[0], answerCache: dispatcher, forwarding,
+    explain: {
+      resolver: () => live.current,
+      settings: () => ({ ...current(), zones: zonesFromArgs(current().zones), forwarding: forwarding !== null }),
+    },
+  });
+  if (watcher !== null) ops.registerReloads(() => watcher.stats);
+  watcher?.start();
   const admin = config.admin
-    ? await startAdminServer({ ...config.admin, logger: log, isReady: readiness }).catch(async (err: unknown) => {
+    ? await startAdminServer({ ...config.admin, logger: log, isReady: readiness, routes: ops.routes() }).catch(async (err: unknown) => {
       await dns.close();
       throw err;
     })
     : null;
   log.info({ dns: dns.addresses, admin: admin?.address ?? null }, 'listening');
 
-  const shutdown = shutdownSequence({ source, dns, admin, forwarding, state }, log);
+  const stopWatching = (): void => {
+    watcher?.stop();
+    ops.stop();
+  };
+  const shutdown = shutdownSequence({ source, dns, admin, forwarding, state, lameduckMs: () => current().lameduckMs, stopWatching }, log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
   // Once the listeners answer: a probe that comes back means every outside name would circle forever.
   forwarding?.checkLoop().then((check) => {
@@ -166,9 +206,10 @@ async function run(config: Config, log: Logger): Promise<void> {
 }
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const context = { embeddedManifests: EMBEDDED_MANIFESTS, version: packageVersion() };
   let outcome;
   try {
-    outcome = parseConfig(argv, env, { embeddedManifests: EMBEDDED_MANIFESTS, version: packageVersion() });
+    outcome = parseConfig(argv, env, context);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`svcdns: ${err.message}\n`);
@@ -183,7 +224,11 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; still serving'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection; still serving'));
   try {
-    await run(outcome.config, log);
+    await run(outcome.config, log, () => {
+      const again = parseConfig(argv, env, context);
+      if (again.action !== 'run') throw new ConfigError('the config no longer describes a server to run');
+      return again.config;
+    });
   } catch (err) {
     log.fatal({ err }, 'cannot start');
     process.exit(1);

@@ -13,6 +13,13 @@ export const LIVE_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
   'ttl', 'ignoreEmptyService', 'fallthrough', 'logLevel', 'logQueries', 'lameduckMs',
 ]);
 
+/** Live settings the resolver reads: a change to one of them builds a new resolver. */
+const RESOLVER_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>(['ttl', 'ignoreEmptyService', 'fallthrough']);
+
+export function resolverSettingsChanged(change: ConfigChange): boolean {
+  return change.live.some((key) => RESOLVER_KEYS.has(key));
+}
+
 export interface ConfigChange {
   /** Changed settings applied at once. */
   readonly live: readonly (keyof Config)[];

@@ -73,12 +73,14 @@ export async function explain(deps: ExplainDeps, labels: readonly string[], type
   if (!deps.zone.synced) notes.push('the cluster source has not synced yet: names that do not exist are SERVFAIL, not NXDOMAIN');
 
   const answer = await runResolver(deps.resolver(), question, notes);
+  // The facts first, the answer and the notes last, as a reader goes through them.
+  const done = (facts: Omit<Explanation, 'question' | 'synced' | 'answer' | 'notes'>): Explanation => ({ ...base, ...facts, answer, notes });
   const zone = new ZoneTable(settings.zones).match(lower);
   if (zone === undefined) {
     notes.push(settings.forwarding
       ? 'outside the authoritative zones: the forwarder answers it from the upstream servers'
       : 'outside the authoritative zones and no upstream is configured: REFUSED');
-    return { ...base, zone: null, shape: { kind: 'outside' }, answer, notes };
+    return done({ zone: null, shape: { kind: 'outside' } });
   }
   const zoneName = `${zone.name}.`;
   const rest = lower.length - zone.labels.length;
@@ -89,33 +91,33 @@ export async function explain(deps: ExplainDeps, labels: readonly string[], type
       endpoint: deps.zone.endpointOwners(address).map((o) => `${o.label}.${o.service}.${o.namespace}`),
     };
     if (address === null && rest > 0) notes.push('not a complete reverse name of an address');
-    return { ...base, zone: zoneName, shape: { kind: 'reverse', address }, ...(owners ? { owners } : {}), answer, notes };
+    return done({ zone: zoneName, shape: { kind: 'reverse', address }, ...(owners ? { owners } : {}) });
   }
 
   const shape = parseClusterName(lower, rest);
-  const result = { ...base, zone: zoneName, shape, answer, notes };
+  const result = { zone: zoneName, shape };
   if (shape.kind === 'invalid') notes.push('the name does not fit the cluster DNS schema (<svc>.<ns>.svc, <ep>.<svc>.<ns>.svc, _<port>._<proto>.<svc>.<ns>.svc, <ip>.<ns>.pod)');
-  if (!('namespace' in shape)) return result;
+  if (!('namespace' in shape)) return done(result);
 
   const namespace = namespaceFacts(deps, settings, shape.namespace, notes);
-  if (shape.kind === 'pod') return { ...result, namespace, pod: podFacts(deps, settings, shape.namespace, shape.label, notes) };
-  if (shape.kind !== 'service') return { ...result, namespace };
+  if (shape.kind === 'pod') return done({ ...result, namespace, pod: podFacts(deps, settings, shape.namespace, shape.label, notes) });
+  if (shape.kind !== 'service') return done({ ...result, namespace });
 
   const view = deps.zone.service(shape.namespace, shape.service);
   if (view === undefined) {
     notes.push(`no service ${shape.service} in namespace ${shape.namespace}`);
-    return { ...result, namespace, service: null };
+    return done({ ...result, namespace, service: null });
   }
   if (view.service === undefined) notes.push('EndpointSlices name this service, but the Service object itself is not known: the name is NXDOMAIN');
   if (view.service?.kind === 'Headless' && view.readyCount === 0) notes.push('a headless service with no ready endpoint is NXDOMAIN');
   if (view.service?.kind === 'ClusterIP' && view.readyCount === 0 && settings.ignoreEmptyService) notes.push('--ignore-empty-service: a service with no ready endpoint is NXDOMAIN');
   const endpoints = endpointFacts(view, view.service, shape, type, { namespaceAllowed: namespace.allowed, noEndpoints: settings.noEndpoints }, deps.exclusions);
-  return {
+  return done({
     ...result, namespace,
     service: view.service === undefined ? null : serviceFacts(view.service),
     slices: sliceFacts(view),
     endpoints,
-  };
+  });
 }
 
 async function runResolver(resolver: Resolver, question: Question, notes: string[]): Promise<PresentedAnswer | null> {
