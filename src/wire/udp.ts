@@ -16,6 +16,20 @@ export interface UdpListenOptions {
   rrl?: ResponseRateLimiter;
 }
 
+/**
+ * A bigger kernel receive queue than the usual 208 KB default, so a burst of queries (many pods
+ * starting at once) waits instead of being dropped. Linux caps it at net.core.rmem_max.
+ */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function growReceiveBuffer(socket: dgram.Socket): void {
+  try {
+    if (socket.getRecvBufferSize() < RECEIVE_BUFFER_BYTES) socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+  } catch {
+    // Not permitted or not supported: the default queue still works.
+  }
+}
+
 export class UdpListener {
   /** Answers being computed plus datagrams handed to the socket and not yet sent. */
   private inFlight = 0;
@@ -50,6 +64,7 @@ export class UdpListener {
       socket.once('error', failBind);
       socket.bind({ address: options.host, port: options.port }, () => {
         socket.off('error', failBind);
+        growReceiveBuffer(socket);
         // From here on a socket error is logged, never thrown.
         socket.on('error', (err) => options.log.warn('udp-socket', err, 'UDP socket error'));
         resolve(new UdpListener(socket, options.dispatcher, options.log, options.rrl, options.host, socket.address().port));
