@@ -24,7 +24,7 @@ function address(text: unknown): string {
 }
 
 /** The value of one checked field, as text, from the JSON's form of a record. */
-function expectedField(r: Checked, field: string): string {
+export function expectedField(r: Checked, field: string): string {
   const d = r.rdata;
   switch (field) {
     case 'name': return stripDot(r.name);
@@ -39,7 +39,7 @@ function expectedField(r: Checked, field: string): string {
 }
 
 /** The same field from a dns2-decoded record. */
-function actualField(rr: Decoded, field: string): string {
+export function actualField(rr: Decoded, field: string): string {
   const value = (key: string): unknown => (rr as unknown as Record<string, unknown>)[key];
   switch (field) {
     case 'name': return rr.name;
@@ -58,7 +58,7 @@ function actualField(rr: Decoded, field: string): string {
 }
 
 /** Fields compared for a record: those the Go test compared, else (upstream stubs) every one we know. */
-function fieldsOf(r: Checked): readonly string[] {
+export function fieldsOf(r: Checked): readonly string[] {
   if (r.checked_upstream !== undefined) return r.checked_upstream;
   const ttl = r.ttl === '*' ? [] : ['ttl'];
   return ['name', 'type', ...ttl, ...Object.keys(r.rdata).filter((k) => k !== 'serial')];

@@ -34,6 +34,34 @@ export function suiteFlags(config: SuiteConfig, extra: { upstreamPort?: number }
   return flags;
 }
 
+/** Serves `manifests` (YAML documents) with `flags`, listening on 127.0.0.1 and, with `ipv6`, on [::1]. */
+export async function serveManifests(
+  yamlText: string, flags: readonly string[], options: { ipv6?: boolean; waitReady?: boolean } = {},
+): Promise<ServedSuite & { readonly ipv6Port: number }> {
+  const manifests = writeManifestDir({ 'objects.yaml': yamlText });
+  try {
+    const listen = ['--listen', '127.0.0.1:0', ...(options.ipv6 === true ? ['--listen', '[::1]:0'] : [])];
+    const server = await startServer(
+      [...listen, '--admin', '127.0.0.1:0', '--manifests', manifests.path, ...flags],
+      { noDefaults: true, waitReady: options.waitReady ?? true },
+    );
+    const listening = server.records().find((r) => r.msg === 'listening');
+    const addresses = (listening?.['dns'] ?? []) as { host: string; port: number }[];
+    return {
+      server,
+      manifests,
+      ipv6Port: addresses.find((a) => a.host === '::1')?.port ?? 0,
+      stop: async () => {
+        await server.stop();
+        manifests.remove();
+      },
+    };
+  } catch (err) {
+    manifests.remove();
+    throw err;
+  }
+}
+
 export async function serveSuite(
   file: CaseFile, suiteId: string, cases: readonly Case[], extra: { upstreamPort?: number; flags?: string[] } = {},
 ): Promise<ServedSuite> {

@@ -26,6 +26,7 @@ function toResource(r: StubRecord): Record<string, unknown> {
   switch (r.type) {
     case 'A': case 'AAAA': return { ...base, address: String(r.rdata.address) };
     case 'CNAME': return { ...base, domain: stripDot(String(r.rdata.target)) };
+    case 'PTR': return { ...base, domain: stripDot(String(r.rdata.ptr)) };
     case 'TXT': return { ...base, data: r.rdata.txt };
     default: throw new Error(`the stub cannot serve ${r.type}`);
   }

@@ -44,6 +44,11 @@ export interface CaseFile {
   endpoint_hostname_cases: {
     cases: { ip: string; hostname: string | null; targetRefPodName: string | null; endpoint_pod_names: boolean; expected: string }[];
   };
+  zone_transfer: {
+    fixture: string; ordered: boolean;
+    config: { zones: string[]; namespaces: string[]; local_ips: string[]; ttl: number };
+    records: (ExpectedRecord & { literal?: string })[];
+  };
   parse_cases: {
     valid: { query: string; zone: string; multicluster: boolean; zonal: boolean; parsed: Record<string, string> }[];
     invalid_without_options: string[];
