@@ -8,6 +8,7 @@ import type { LogLevel } from './logger.js';
 import { DEFAULT_ALLOW_RECURSION, formatCidr, parseCidr } from './resolve/forward/acl.js';
 import type { ForwardingSettings } from './resolve/forward/setup.js';
 import { zonesFromArgs } from './resolve/options.js';
+import { formatCidr as formatTransferCidr, parseTransferCidr } from './wire/transfer.js';
 import {
   list, listOf, maybe, optional, rawFor, readSpec, splitList, toggle, value, type FlagSpec, type RawValue,
 } from './config/flags.js';
@@ -68,6 +69,10 @@ export interface Config {
   readonly podIP: string | null;
   readonly maxUdpSize: number;
   readonly cacheEntries: number;
+  /** Clients (CIDRs) that may transfer the zones over TCP (--transfer-to); empty: nobody. */
+  readonly transferTo: readonly string[];
+  /** Topology-zone names `<zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>` (--zonal). */
+  readonly zonal: boolean;
   /** Forwarder settings (--resolv-conf, --forward-timeout, --max-concurrent, --cache-max-ttl, ...). */
   readonly forward: ForwardingSettings;
 }
@@ -108,6 +113,8 @@ interface FlagValues {
   podIp: string | null;
   maxUdpSize: number;
   cacheEntries: number;
+  transferTo: string[];
+  zonal: boolean;
   resolvConf: string;
   forwardTimeout: number;
   maxConcurrent: number;
@@ -143,6 +150,12 @@ function readCidr(text: string): string {
   const cidr = parseCidr(text);
   if (cidr === null) throw new InvalidValue(`"${text}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
   return formatCidr(cidr);
+}
+
+function readTransferCidr(text: string): string {
+  const cidr = parseTransferCidr(text);
+  if (cidr === null) throw new InvalidValue(`"${text}" is not an address or a CIDR such as 10.0.0.0/8 or fd00::/8`);
+  return formatTransferCidr(cidr);
 }
 
 function readPath(cwd: string) {
@@ -273,6 +286,11 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       flag: 'allow-recursion', metavar: 'CIDR,...', default: DEFAULT_ALLOW_RECURSION,
       help: 'Clients that get forwarded answers; others are REFUSED for names outside the zones', parse: readCidr,
     }),
+    transferTo: list({
+      flag: 'transfer-to', metavar: 'CIDR,...', default: [], defaultText: 'nobody',
+      help: 'Clients allowed to transfer the cluster zone (AXFR, over TCP); others are REFUSED', parse: readTransferCidr,
+    }),
+    zonal: toggle({ flag: 'zonal', help: 'Answer <topology-zone>.pin|prefer._zone.<headless svc>.<ns>.svc.<zone> names' }),
     help: toggle({ flag: 'help', env: [], help: 'Print this help and exit' }),
     version: toggle({ flag: 'version', env: [], help: 'Print the version and exit' }),
   };
@@ -367,6 +385,8 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     podIP: values.podIp,
     maxUdpSize: values.maxUdpSize,
     cacheEntries: values.cacheEntries,
+    transferTo: values.transferTo,
+    zonal: values.zonal,
     forward: {
       resolvConf: values.resolvConf, timeoutMs: values.forwardTimeout, maxConcurrent: values.maxConcurrent,
       cacheMaxTtl: values.cacheMaxTtl, negativeMaxTtl: values.negativeMaxTtl, serveStaleMs: values.serveStale,

@@ -19,6 +19,7 @@ import { setUpForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
 import { Dispatcher } from './wire/dispatcher.js';
 import { startDnsServers, type DnsServers } from './wire/servers.js';
+import { ZoneTransfer } from './wire/transfer.js';
 import { ZoneIndex } from './zone/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -132,6 +133,7 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
     noEndpoints: config.noEndpoints,
     fallthrough: config.fallthrough ? [...config.fallthrough] : null,
     nsAddresses: nsAddresses(config),
+    zonal: config.zonal,
     upstream: forwarding?.lookup,
   });
   // A reload of --ttl and the like replaces the resolver; the answer cache sees a new epoch.
@@ -141,6 +143,7 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   const dispatcher = new Dispatcher({
     resolver: live, generations: live, logger: log.child({ layer: 'wire' }), forwarder: forwarding?.gate, observer: ops.observer,
     cacheEntries: config.cacheEntries, maxUdpSize: config.maxUdpSize,
+    ...(config.transferTo.length > 0 ? { transfer: new ZoneTransfer(config.transferTo, (q) => resolver.transfer(q), config.maxUdpSize) } : {}),
   });
 
   log.info({ source: config.source, zones: config.zones, ttl: config.ttl, pods: config.pods }, 'starting');
