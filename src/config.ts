@@ -73,6 +73,12 @@ export interface Config {
   readonly transferTo: readonly string[];
   /** Topology-zone names `<zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>` (--zonal). */
   readonly zonal: boolean;
+  /** Open TCP connections at most (--tcp-max-conns). */
+  readonly tcpMaxConnections: number;
+  /** A TCP connection without a complete query for this long is closed (--tcp-idle-timeout). */
+  readonly tcpIdleTimeoutMs: number;
+  /** UDP response-rate limiting per client prefix (--rrl, --rrl-slip); null when off. */
+  readonly rrl: { readonly ratePerSecond: number; readonly slip: number } | null;
   /** Forwarder settings (--resolv-conf, --forward-timeout, --max-concurrent, --cache-max-ttl, ...). */
   readonly forward: ForwardingSettings;
 }
@@ -115,6 +121,10 @@ interface FlagValues {
   cacheEntries: number;
   transferTo: string[];
   zonal: boolean;
+  tcpMaxConns: number;
+  tcpIdleTimeout: number;
+  rrl: number;
+  rrlSlip: number;
   resolvConf: string;
   forwardTimeout: number;
   maxConcurrent: number;
@@ -286,6 +296,30 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       flag: 'allow-recursion', metavar: 'CIDR,...', default: DEFAULT_ALLOW_RECURSION,
       help: 'Clients that get forwarded answers; others are REFUSED for names outside the zones', parse: readCidr,
     }),
+    tcpMaxConns: value({
+      flag: 'tcp-max-conns', metavar: 'N', default: '1000',
+      help: 'Open TCP connections at most; a new one beyond evicts the longest-quiet one (or is closed)',
+      parse: (text) => parseWholeNumber(text, 1, 1_000_000, 'connections'),
+    }),
+    tcpIdleTimeout: value({
+      flag: 'tcp-idle-timeout', metavar: 'DURATION', default: '30s',
+      help: 'Close a TCP connection that completes no query (or leaves answers unread) this long',
+      parse: (text) => {
+        const ms = parseDuration(text, 3_600_000);
+        if (ms <= 0) throw new InvalidValue(`"${text}" must be more than 0`);
+        return ms;
+      },
+    }),
+    rrl: value({
+      flag: 'rrl', metavar: 'RATE', default: '0',
+      help: 'UDP answers per second per client /24 or /56 (0: no limit); over it answers are dropped or slipped',
+      parse: (text) => parseWholeNumber(text, 0, 1_000_000, 'answers per second'),
+    }),
+    rrlSlip: value({
+      flag: 'rrl-slip', metavar: 'N', default: '2',
+      help: 'With --rrl, every Nth limited answer is sent truncated so real clients retry over TCP (0: drop all)',
+      parse: (text) => parseWholeNumber(text, 0, 10, 'answers'),
+    }),
     transferTo: list({
       flag: 'transfer-to', metavar: 'CIDR,...', default: [], defaultText: 'nobody',
       help: 'Clients allowed to transfer the cluster zone (AXFR, over TCP); others are REFUSED', parse: readTransferCidr,
@@ -387,6 +421,9 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     cacheEntries: values.cacheEntries,
     transferTo: values.transferTo,
     zonal: values.zonal,
+    tcpMaxConnections: values.tcpMaxConns,
+    tcpIdleTimeoutMs: values.tcpIdleTimeout,
+    rrl: values.rrl > 0 ? { ratePerSecond: values.rrl, slip: values.rrlSlip } : null,
     forward: {
       resolvConf: values.resolvConf, timeoutMs: values.forwardTimeout, maxConcurrent: values.maxConcurrent,
       cacheMaxTtl: values.cacheMaxTtl, negativeMaxTtl: values.negativeMaxTtl, serveStaleMs: values.serveStale,

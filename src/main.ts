@@ -152,7 +152,11 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   void sync.synced.then(() => log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced'));
 
   const state = { shuttingDown: false };
-  const dns = await startDnsServers({ listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }) });
+  const dns = await startDnsServers({
+    listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }),
+    tcp: { maxConnections: config.tcpMaxConnections, idleTimeoutMs: config.tcpIdleTimeoutMs },
+    ...(config.rrl !== null ? { rrl: config.rrl } : {}),
+  });
   const readiness = (): Readiness => {
     if (state.shuttingDown) return { ready: false, detail: { reason: 'shutting down' } };
     if (!zone.synced) return { ready: false, detail: { reason: 'waiting for the first sync of the cluster source', source: source.status() } };
