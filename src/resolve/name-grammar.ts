@@ -9,7 +9,8 @@
 //   <ep>.<svc>.<ns>.svc.<zone>               endpoint
 //   _<port>._<proto>.<svc>.<ns>.svc.<zone>   port and protocol (underscores optional)
 //   <ip-dashed>.<ns>.pod.<zone>              pod
-//   <topology-zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>   zonal (only with the `zonal` option)
+//   <topology-zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>   zonal (only with the `zonal` option;
+//                                            the topology zone may span several labels)
 //
 // Anything else is invalid (NXDOMAIN), including three or more labels left of the service.
 
@@ -81,14 +82,16 @@ export function parseClusterName(lower: readonly string[], rest: number, zonal =
       return { kind: 'service', namespace, service, endpoint: label(0) };
     case 5:
       return { kind: 'service', namespace, service, port: stripUnderscore(label(0)), protocol: stripUnderscore(label(1)) };
-    case 6: {
-      const directive = label(1);
-      if (!zonal || label(2) !== '_zone' || (directive !== 'pin' && directive !== 'prefer')) return INVALID;
-      return { kind: 'zonal', namespace, service, topologyZone: label(0), directive };
-    }
     default:
-      return INVALID;
+      return zonal ? parseZonal(lower, rest, namespace, service) : INVALID;
   }
+}
+
+/** `<topology-zone>.(pin|prefer)._zone.<svc>…`; the topology zone may span several labels. */
+function parseZonal(lower: readonly string[], rest: number, namespace: string, service: string): ClusterName {
+  const directive = lower[rest - 5];
+  if (rest < 6 || lower[rest - 4] !== '_zone' || (directive !== 'pin' && directive !== 'prefer')) return INVALID;
+  return { kind: 'zonal', namespace, service, topologyZone: lower.slice(0, rest - 5).join('.'), directive };
 }
 
 function stripUnderscore(label: string): string {

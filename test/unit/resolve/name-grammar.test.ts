@@ -4,14 +4,14 @@ import { parseClusterName } from '../../../src/resolve/name-grammar.js';
 import { loadCaseFile } from './helpers/coredns-cases.js';
 
 /** Labels left of `zone` in `name`, lower-cased, as the resolver passes them. */
-function parse(name: string, zone = 'cluster.local'): ReturnType<typeof parseClusterName> {
+function parse(name: string, zone = 'cluster.local', zonal = false): ReturnType<typeof parseClusterName> {
   const lower = name.replace(/\.$/, '').toLowerCase().split('.').filter((l) => l !== '');
-  return parseClusterName(lower, lower.length - zone.replace(/\.$/, '').split('.').length);
+  return parseClusterName(lower, lower.length - zone.replace(/\.$/, '').split('.').length, zonal);
 }
 
 describe('cluster name grammar', () => {
   const file = loadCaseFile();
-  // Empty labels cannot arrive in a question, and multicluster/zonal are optional features.
+  // Empty labels cannot arrive in a question; multicluster is not supported; zonal names need --zonal (below).
   const valid = file.parse_cases.valid.filter((c) => !c.multicluster && !c.zonal && !c.query.includes('..'));
 
   it.each(valid.map((c) => [c.query, c] as const))('CoreDNS parse case %s', (_query, c) => {
@@ -26,6 +26,23 @@ describe('cluster name grammar', () => {
     expect(name.endpoint ?? '').toBe(p.endpoint);
     expect(name.port ?? '').toBe(p.port);
     expect(name.protocol ?? '').toBe(p.protocol);
+  });
+
+  const zonalCases = file.parse_cases.valid.filter((c) => c.zonal && !c.multicluster);
+  it.each(zonalCases.map((c) => [c.query, c] as const))('CoreDNS zonal parse case %s', (_query, c) => {
+    const name = parse(c.query, c.zone, true);
+    const p = c.parsed;
+    if (p.topologyZone === undefined) {
+      expect(name).toMatchObject({ kind: 'service', service: p.service, port: p.port, protocol: p.protocol });
+      return;
+    }
+    expect(name).toMatchObject({ kind: 'zonal', namespace: p.namespace, service: p.service, topologyZone: p.topologyZone });
+    expect(c.query.split('.')).toContain((name as { directive: string }).directive);
+  });
+
+  const invalidWithZonal = file.parse_cases.invalid_even_with_zonal.filter((c) => !c.multicluster);
+  it.each(invalidWithZonal.map((c) => [c.query]))('CoreDNS name invalid even with zonal: %s', (query) => {
+    expect(parse(query, 'inter.webs.tests', true).kind).toBe('invalid');
   });
 
   it.each(file.parse_cases.invalid_without_options.map((q) => [q]))('CoreDNS invalid name %s', (query) => {

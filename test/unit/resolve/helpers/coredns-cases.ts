@@ -52,6 +52,7 @@ export interface CaseFile {
   parse_cases: {
     valid: { query: string; zone: string; multicluster: boolean; zonal: boolean; parsed: Record<string, string> }[];
     invalid_without_options: string[];
+    invalid_even_with_zonal: { query: string; multicluster: boolean }[];
   };
 }
 
