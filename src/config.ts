@@ -196,7 +196,7 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
     }),
     admin: value({
       flag: 'admin', metavar: 'HOST:PORT', default: '127.0.0.1:8080',
-      help: 'HTTP server for /health and /ready; "none" disables it',
+      help: 'HTTP server for /health, /ready, /metrics and /debug/explain; "none" disables it',
       parse: (text) => (['none', 'off'].includes(text.trim().toLowerCase()) ? null : parseListenAddress(text)),
     }),
     zone: list({
