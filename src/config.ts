@@ -2,8 +2,9 @@
 // (spelling, environment variable, default, help, parser); adding a flag is one entry there plus its
 // field in FlagValues. A bad value is a ConfigError whose message is one line naming the flag.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkLabelSelector } from './cluster/kubernetes/label-selector.js';
 import type { LogLevel } from './logger.js';
 import { DEFAULT_ALLOW_RECURSION, formatCidr, parseCidr } from './resolve/forward/acl.js';
 import type { ForwardingSettings } from './resolve/forward/setup.js';
@@ -52,6 +53,10 @@ export interface Config {
   readonly upstream: UpstreamConfig;
   /** Only these namespaces are served; empty means all. */
   readonly namespaces: readonly string[];
+  /** --namespace-labels: only namespaces whose labels match this selector are served; null: all. */
+  readonly namespaceLabels: string | null;
+  /** --labels: only Services, EndpointSlices and Pods matching this selector are watched; null: all. */
+  readonly labels: string | null;
   readonly endpointPodNames: boolean;
   readonly ignoreEmptyService: boolean;
   readonly noEndpoints: boolean;
@@ -107,6 +112,8 @@ interface FlagValues {
   pods: PodsMode;
   upstream: UpstreamConfig;
   namespaces: string[];
+  namespaceLabels: string | null;
+  labels: string | null;
   endpointPodNames: boolean;
   ignoreEmptyService: boolean;
   noEndpoints: boolean;
@@ -168,6 +175,13 @@ function readTransferCidr(text: string): string {
   return formatTransferCidr(cidr);
 }
 
+/** A label selector in the API server's spelling; null when empty (selects everything). */
+function readSelector(text: string): string | null {
+  const check = checkLabelSelector(text);
+  if (!check.ok) throw new InvalidValue(check.error);
+  return check.selector === '' ? null : check.selector;
+}
+
 function readPath(cwd: string) {
   return (text: string): string => {
     const path = resolve(cwd, text);
@@ -186,7 +200,8 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
     kubeconfig: maybe({
       flag: 'kubeconfig', metavar: 'PATH', env: ['KUBECONFIG'],
       help: 'Watch the cluster this kubeconfig points at (in a pod: the service account is used)',
-      parse: (text) => resolve(cwd, text),
+      // Several files joined by ':' as in KUBECONFIG; each relative path is taken from here.
+      parse: (text) => text.split(delimiter).filter((p) => p.trim() !== '').map((p) => resolve(cwd, p.trim())).join(delimiter),
     }),
     context: maybe({ flag: 'context', metavar: 'NAME', defaultText: 'current context', help: 'kubeconfig context to use', parse: (t) => t.trim() }),
     listen: list({
@@ -222,6 +237,14 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       flag: 'namespaces', metavar: 'NS,...', default: [], defaultText: 'all',
       help: 'Serve only these namespaces; the others are NXDOMAIN',
       parse: parseNamespace,
+    }),
+    namespaceLabels: maybe({
+      flag: 'namespace-labels', metavar: 'SELECTOR', defaultText: 'all namespaces',
+      help: 'Serve only namespaces whose labels match this selector (not with --namespaces)', parse: readSelector,
+    }),
+    labels: maybe({
+      flag: 'labels', metavar: 'SELECTOR', defaultText: 'all objects',
+      help: 'Watch only Services, EndpointSlices and Pods whose labels match this selector', parse: readSelector,
     }),
     endpointPodNames: toggle({ flag: 'endpoint-pod-names', help: 'Name endpoints without a hostname after their pod instead of their IP' }),
     ignoreEmptyService: toggle({ flag: 'ignore-empty-service', help: 'A ClusterIP service with no ready endpoint is NXDOMAIN' }),
@@ -379,6 +402,9 @@ export function parseConfig(
   if (values.manifests !== null && parsed['kubeconfig'] !== undefined && parsed['manifests'] !== undefined) {
     fail('--manifests: cannot be combined with --kubeconfig (choose one cluster source)');
   }
+  if (values.namespaceLabels !== null && values.namespaces.length > 0) {
+    fail('--namespace-labels: cannot be combined with --namespaces (choose one)');
+  }
   if (!values.zone.some((z) => !isCidrZone(z))) {
     fail(`--zone: at least one zone must be a DNS name, not only CIDRs (got ${values.zone.join(',')})`);
   }
@@ -393,6 +419,12 @@ export function parseConfig(
 function chooseSource(values: FlagValues, env: Readonly<Record<string, string | undefined>>, context: ConfigContext): SourceConfig {
   if (values.manifests !== null) return { kind: 'manifests', path: values.manifests, embedded: false };
   if (values.kubeconfig !== null) return { kind: 'kubernetes', kubeconfig: values.kubeconfig, context: values.context };
+  if (values.context !== null) {
+    // A context alone names one in the default kubeconfig, as kubectl does.
+    const home = env['HOME'];
+    if (!home) fail('--context: no kubeconfig to take the context from (give --kubeconfig or set KUBECONFIG)');
+    return { kind: 'kubernetes', kubeconfig: resolve(home, '.kube', 'config'), context: values.context };
+  }
   if (env['KUBERNETES_SERVICE_HOST']) return { kind: 'kubernetes', kubeconfig: null, context: null };
   return { kind: 'manifests', path: context.embeddedManifests, embedded: true };
 }
@@ -407,6 +439,8 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     pods: values.pods,
     upstream: values.upstream,
     namespaces: [...new Set(values.namespaces)],
+    namespaceLabels: values.namespaceLabels,
+    labels: values.labels,
     endpointPodNames: values.endpointPodNames,
     ignoreEmptyService: values.ignoreEmptyService,
     noEndpoints: values.noEndpoints,

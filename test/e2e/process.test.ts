@@ -104,10 +104,10 @@ describe('usage errors', () => {
     expect(stderr).toBe('svcdns: --max-udp-size (from SVCDNS_MAX_UDP_SIZE): "70000" is not a whole number of bytes (512-65535)\n');
   });
 
-  it('--kubeconfig says the Kubernetes source is not built yet and exits 2', async () => {
+  it('--kubeconfig naming a file that does not exist is a one-line error and exits 2', async () => {
     const { code, stderr } = await runToExit(['--kubeconfig', '/nonexistent/kubeconfig']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/the Kubernetes source is not built yet/);
+    expect(stderr).toMatch(/kubeconfig \/nonexistent\/kubeconfig: no such file/);
     expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
