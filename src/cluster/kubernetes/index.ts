@@ -4,15 +4,12 @@ import type { Logger } from '../../logger.js';
 import type { ObjectKind } from '../types.js';
 import { createKubeClient } from './client.js';
 import { loadKubeConfig, type KubeTarget, type LoadOptions } from './kubeconfig.js';
-import { METRICS_CONTENT_TYPE, renderKubernetesMetrics } from './metrics-text.js';
-import { ProgrammingLatency, recordProgrammingLatency, type ChangeFeed } from './programming-latency.js';
 import type { ReflectorOptions } from './reflector.js';
 import { KubernetesSource } from './source.js';
 
 export { KubernetesSource, type KubernetesSourceStats } from './source.js';
 export { ProgrammingLatency, recordProgrammingLatency, serviceKindLabel, type ServiceKindLabel, type LatencyHistogram } from './programming-latency.js';
 export { checkLabelSelector } from './label-selector.js';
-export { renderKubernetesMetrics, METRICS_CONTENT_TYPE } from './metrics-text.js';
 
 export interface OpenKubernetesOptions {
   readonly target: KubeTarget;
@@ -54,24 +51,4 @@ export function openKubernetesSource(options: OpenKubernetesOptions): OpenedKube
     onStopping: () => requests.abort(),
   });
   return { ok: true, source };
-}
-
-export interface KubernetesObservability {
-  readonly latency: ProgrammingLatency;
-  /** Admin routes to add (`/metrics`). */
-  readonly routes: Readonly<Record<string, () => { status: number; contentType: string; body: string }>>;
-  readonly unsubscribe: () => void;
-}
-
-/** Records programming latency from the zone's changes once the source is synced, and renders metrics. */
-export function observeKubernetesSource(source: KubernetesSource, zone: ChangeFeed): KubernetesObservability {
-  const latency = new ProgrammingLatency();
-  const unsubscribe = recordProgrammingLatency(zone, latency, () => source.synced);
-  return {
-    latency,
-    unsubscribe,
-    routes: {
-      '/metrics': () => ({ status: 200, contentType: METRICS_CONTENT_TYPE, body: renderKubernetesMetrics(source.stats(), latency) }),
-    },
-  };
 }

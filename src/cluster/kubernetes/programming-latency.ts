@@ -25,13 +25,9 @@ export interface ChangeFeed {
   service(namespace: string, name: string): { readonly service?: { readonly kind: ServiceKind; readonly hasSelector: boolean } | undefined } | undefined;
 }
 
-const RECENT = 4096;
-
 export class ProgrammingLatency {
   private readonly histograms = new Map<ServiceKindLabel, { buckets: number[]; count: number; sum: number }>();
-  /** The last RECENT samples (seconds), for quantiles in reports; a ring buffer. */
-  private readonly recent = new Float64Array(RECENT);
-  private recentCount = 0;
+  private total = 0;
 
   constructor() {
     for (const kind of SERVICE_KIND_LABELS) this.histograms.set(kind, { buckets: LATENCY_BUCKETS_SECONDS.map(() => 0), count: 0, sum: 0 });
@@ -43,8 +39,7 @@ export class ProgrammingLatency {
     for (let i = 0; i < LATENCY_BUCKETS_SECONDS.length; i++) if (value <= LATENCY_BUCKETS_SECONDS[i]!) h.buckets[i]!++;
     h.count++;
     h.sum += value;
-    this.recent[this.recentCount % RECENT] = value;
-    this.recentCount++;
+    this.total++;
   }
 
   histogram(kind: ServiceKindLabel): LatencyHistogram {
@@ -54,15 +49,7 @@ export class ProgrammingLatency {
 
   /** Changes recorded, over every kind. */
   get count(): number {
-    return this.recentCount;
-  }
-
-  /** The q-quantile (0..1) in seconds of the most recent samples (up to 4096), or null with none. */
-  quantile(q: number): number | null {
-    const n = Math.min(this.recentCount, RECENT);
-    if (n === 0) return null;
-    const sorted = Array.from(this.recent.subarray(0, n)).sort((a, b) => a - b);
-    return sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
+    return this.total;
   }
 }
 
