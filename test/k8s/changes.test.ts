@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../helpers/server.js';
 import {
-  askUntil, clusterIPService, expectedIPs, externalNameService, headlessService, http, namespaceObject, podsSlice,
+  ask, askUntil, clusterIPService, expectedIPs, externalNameService, headlessService, http, namespaceObject, podsSlice,
   sortedAddresses, startCluster, startSvcdns, type Cluster,
 } from './support.js';
 
@@ -72,3 +72,32 @@ describe('changes in the cluster reach the answers', () => {
     expect(body).toMatch(/svcdns_kubernetes_objects\{kind="service"\} \d+/);
   });
 });
+
+describe('pods, watched only for --pods verified', () => {
+  it('a pod record is answered while a running pod has the address, and only then', async () => {
+    const podCluster = await startCluster();
+    podCluster.api.create(namespaceObject('demo'));
+    const verified = await startSvcdns(podCluster, ['--pods', 'verified']);
+    try {
+      podCluster.api.create(pod('demo', 'p1', '10.5.0.7', 'Running'));
+      await askUntil(verified, '10-5-0-7.demo.pod.cluster.local', 'A', (r) => r.answer.length === 1);
+      expect((await ask(verified, '10-5-0-8.demo.pod.cluster.local')).status).toBe('NXDOMAIN');
+      podCluster.api.delete('Pod', 'demo', 'p1');
+      await askUntil(verified, '10-5-0-7.demo.pod.cluster.local', 'A', (r) => r.status === 'NXDOMAIN');
+      expect(podCluster.api.requestCount('pods', 'list')).toBe(1);
+    } finally {
+      await verified.stop();
+    }
+    // Without --pods verified, pods are never listed or watched.
+    expect(cluster.api.requestCount('pods', '*')).toBe(0);
+  });
+});
+
+function pod(ns: string, name: string, ip: string, phase: string) {
+  return {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
+    spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] },
+    status: { phase, podIP: ip, podIPs: [{ ip }] },
+  };
+}
+
