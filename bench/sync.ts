@@ -2,7 +2,9 @@
 // cluster (default 10,000 services / 150,000 endpoints). Measures, in order:
 //   1. time to first sync: from starting svcdns to /ready answering 200;
 //   2. RSS after sync;
-//   3. DNS programming latency (p50/p99) of endpoint changes at a fixed rate, per kind of service;
+//   3. DNS programming latency (p50/p99) of endpoint changes at a fixed rate, per kind of service: end to
+//      end (change handed to the API server → first DNS answer carrying it), and as svcdns records it in
+//      coredns_kubernetes_dns_programming_duration_seconds (trigger time → zone applied);
 //   4. a forced relist (API server restart, old resourceVersions expired): time until a change made after
 //      it is answered, and RSS after it.
 // svcdns runs pinned to cpu0, the API server host to cpu1. See bench/README.md.
@@ -103,6 +105,59 @@ async function programmingLatency(host: ApiServerHost, planner: ChangePlanner, d
   return { all: latencyStats(all), ...Object.fromEntries([...byRole].map(([role, values]) => [role, latencyStats(values)])) };
 }
 
+const RECORDED = 'coredns_kubernetes_dns_programming_duration_seconds';
+
+/** Cumulative bucket counts (by upper bound in seconds) per service_kind, as svcdns's /metrics reports them. */
+type RecordedHistograms = Map<string, Map<number, number>>;
+
+/** svcdns's own record of programming latency: from each slice's last-change-trigger-time to the zone applying it. */
+async function scrapeRecorded(adminPort: number): Promise<RecordedHistograms> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  const histograms: RecordedHistograms = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${RECORDED}_bucket{`)) continue;
+    const kind = /service_kind="([^"]+)"/.exec(line)?.[1];
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (kind === undefined || le === undefined || !Number.isFinite(value)) continue;
+    const buckets = histograms.get(kind) ?? new Map<number, number>();
+    buckets.set(le === '+Inf' ? Infinity : Number(le), value);
+    histograms.set(kind, buckets);
+  }
+  return histograms;
+}
+
+interface RecordedStats {
+  readonly changes: number;
+  /** Upper bounds of the buckets holding the quantile (the histogram's resolution: 1, 2, 4, 8… ms). */
+  readonly p50AtMostMs: number | null;
+  readonly p99AtMostMs: number | null;
+}
+
+/** What was recorded between two scrapes, per service_kind and over all. */
+function recordedBetween(before: RecordedHistograms, after: RecordedHistograms): Record<string, RecordedStats> {
+  const delta = new Map<string, Map<number, number>>();
+  for (const [kind, buckets] of after) {
+    const d = new Map<number, number>();
+    for (const [le, count] of buckets) d.set(le, count - (before.get(kind)?.get(le) ?? 0));
+    delta.set(kind, d);
+  }
+  const all = new Map<number, number>();
+  for (const buckets of delta.values()) for (const [le, count] of buckets) all.set(le, (all.get(le) ?? 0) + count);
+  const stats = (buckets: Map<number, number>): RecordedStats => {
+    const bounds = [...buckets.keys()].sort((a, b) => a - b);
+    const total = buckets.get(Infinity) ?? 0;
+    const at = (q: number): number | null => {
+      if (total === 0) return null;
+      const bound = bounds.find((le) => (buckets.get(le) ?? 0) >= q * total);
+      return bound === undefined ? null : bound * 1000;
+    };
+    return { changes: total, p50AtMostMs: at(0.5), p99AtMostMs: at(0.99) };
+  };
+  return { all: stats(all), ...Object.fromEntries([...delta].map(([kind, buckets]) => [kind, stats(buckets)])) };
+}
+
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ms = (v: number | null): string => (v === null ? '–' : `${v.toFixed(1)} ms`);
 
@@ -143,9 +198,16 @@ async function main(): Promise<void> {
     const dns = new DnsClient('127.0.0.1', dnsPort);
     const planner = new ChangePlanner(cluster.objects, (ns, name) => roleOf.get(`${ns}/${name}`), createRng(11));
     console.log(`programming latency: ${opts.changes} endpoint changes at ${opts.rate}/s over ${planner.roles().join(', ')} services`);
+    const recordedBefore = await scrapeRecorded(adminPort);
     const latency = await programmingLatency(host, planner, dns, opts.changes, opts.rate);
+    const recorded = recordedBetween(recordedBefore, await scrapeRecorded(adminPort));
+    console.log('  end to end (change handed to the API server → first DNS answer carrying it):');
     for (const [role, s] of Object.entries(latency)) {
       console.log(`  ${role.padEnd(15)} p50 ${ms(s.p50Ms)}  p99 ${ms(s.p99Ms)}  max ${ms(s.maxMs)}  (${s.programmed}/${s.changes} answered${s.timedOut ? `, ${s.timedOut} TIMED OUT` : ''})`);
+    }
+    console.log(`  recorded by svcdns (${RECORDED}: trigger time → zone applied; bucket bounds):`);
+    for (const [kind, s] of Object.entries(recorded)) {
+      console.log(`  ${kind.padEnd(26)} p50 ≤ ${ms(s.p50AtMostMs)}  p99 ≤ ${ms(s.p99AtMostMs)}  (${s.changes} changes)`);
     }
 
     const listsBefore = await host.requestCount('endpointslices', 'list');
@@ -168,14 +230,14 @@ async function main(): Promise<void> {
 
     const report = {
       date: new Date().toISOString(), options: opts, cluster: { services: cluster.model.services.length, endpoints, objects: cluster.objects.length },
-      firstSyncMs, rssAfterSyncBytes: rssAfterSync, programmingLatency: latency,
+      firstSyncMs, rssAfterSyncBytes: rssAfterSync, programmingLatency: latency, recordedProgrammingLatency: recorded,
       relist: { ms: relistMs, rssRightAfterBytes: rssRightAfterRelist, rssAfter5sBytes: rssAfterRelist, endpointSliceLists: listsAfter - listsBefore },
       peakRssBytes: peakRss,
-      goals: { firstSyncUnder10s: firstSyncMs < 10_000, rssUnder200MB: rssAfterSync < 200 * 2 ** 20, p99Under20ms: (latency.all?.p99Ms ?? Infinity) < 20 },
+      goals: { firstSyncUnder10s: firstSyncMs < 10_000, rssUnder200MB: Math.max(rssAfterSync, rssAfterRelist) < 200 * 2 ** 20, p99Under20ms: (latency.all?.p99Ms ?? Infinity) < 20 },
     };
     await mkdir(dirname(opts.out), { recursive: true });
     await writeFile(opts.out, JSON.stringify(report, null, 2));
-    console.log(`goals: first sync < 10 s ${report.goals.firstSyncUnder10s ? 'met' : 'MISSED'}, RSS < 200 MB ${report.goals.rssUnder200MB ? 'met' : 'MISSED'}, ` +
+    console.log(`goals: first sync < 10 s ${report.goals.firstSyncUnder10s ? 'met' : 'MISSED'}, RSS < 200 MB after sync and relist ${report.goals.rssUnder200MB ? 'met' : 'MISSED'}, ` +
       `p99 < 20 ms ${report.goals.p99Under20ms ? 'met' : 'MISSED'}\nresults: ${opts.out}`);
   } finally {
     await group.stopAll();
