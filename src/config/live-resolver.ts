@@ -25,6 +25,12 @@ export class LiveResolver implements Resolver, Generations {
     return this.zone.epoch + this.replacements;
   }
 
+  /** The same sum for the zone's version (Generations.version); absent when the zone has none. */
+  get version(): number | undefined {
+    const zone = this.zone.version;
+    return zone === undefined ? undefined : zone + this.replacements;
+  }
+
   replace(resolver: Resolver): void {
     this.resolver = resolver;
     this.replacements++;

@@ -103,4 +103,9 @@ export interface UpstreamLookup {
 export interface Generations {
   generation(key: string): number;
   readonly epoch: number;
+  /**
+   * Optional: a number that changes whenever any generation or the epoch changes. While it stays
+   * the same, an answer found current once is still current, without looking at its keys again.
+   */
+  readonly version?: number;
 }

@@ -5,7 +5,7 @@ import type { Answer, Client, Forwarder, Generations, Question, Resolver } from 
 import { Rcode } from '../resolve/message.js';
 import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
-import { parseQuery, type ParsedQuery, type ParseStatus } from './query.js';
+import { newQueryHead, parseQuery, scanQuery, type ParsedQuery, type ParseStatus, type QueryHead, type ReplyHead } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
 import { buildAnswerReply, buildErrorReply, replyRcode } from './response.js';
 import type { ZoneTransfer } from './transfer.js';
@@ -83,6 +83,8 @@ export class Dispatcher {
   private readonly encoder = new AnswerEncoder();
   private readonly log: RateLimitedLog;
   private readonly transfer: ZoneTransfer | undefined;
+  /** Refilled by scanQuery for every query; only read synchronously within one handle() call. */
+  private readonly head: QueryHead = newQueryHead();
 
   constructor(options: DispatcherOptions) {
     this.transfer = options.transfer;
@@ -115,6 +117,10 @@ export class Dispatcher {
     const startedAt = this.observer !== undefined ? process.hrtime.bigint() : 0n;
     let parsed: ParsedQuery | null = null;
     try {
+      if (scanQuery(query, this.head)) {
+        const reply = this.fromCache(query, this.head, client, startedAt);
+        if (reply !== null) return reply;
+      }
       parsed = parseQuery(query);
       if (parsed.status === 'drop') return null;
       if (parsed.status !== 'ok') {
@@ -127,6 +133,19 @@ export class Dispatcher {
       this.log.warn('dispatch', err, 'query handling failed');
       return parsed === null || parsed.status === 'drop' ? null : this.servfail(query, parsed, client, startedAt);
     }
+  }
+
+  /**
+   * The hot path: a plain query whose answer is cached and current is answered from the scanned
+   * header alone, without parsing the name into labels. Null when the cache cannot answer.
+   */
+  private fromCache(query: Buffer, head: QueryHead, client: Client, startedAt: bigint): Buffer | null {
+    const cached = this.cache.find(query.toString('latin1', 12, head.questionEnd));
+    if (cached === undefined || !this.cache.isCurrent(cached)) return null;
+    const encoded = cached.encoded;
+    const reply = buildAnswerReply(query, head, encoded, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
+    if (this.observer !== undefined) this.observe(query, cached.question, client, reply, encoded.rcode, 'cache', startedAt);
+    return reply;
   }
 
   private answer(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | null | Promise<Buffer | null> {
@@ -177,7 +196,7 @@ export class Dispatcher {
     let shift = 0;
     if (cacheAs !== null && answer.dependsOn !== null) {
       // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
-      const entry = this.cache.store(cacheAs.key, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
+      const entry = this.cache.store(cacheAs.key, parsed.question!, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
       shift = nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);
@@ -213,34 +232,38 @@ export class Dispatcher {
     return this.cache.stats();
   }
 
-  private sizeLimit(parsed: ParsedQuery, client: Client): number {
+  private sizeLimit(head: ReplyHead, client: Client): number {
     if (client.transport === 'tcp') return TCP_LIMIT;
-    if (parsed.edns === null) return PLAIN_UDP_LIMIT;
-    return Math.max(PLAIN_UDP_LIMIT, Math.min(parsed.edns.udpSize, this.maxUdpSize));
+    if (head.edns === null) return PLAIN_UDP_LIMIT;
+    return Math.max(PLAIN_UDP_LIMIT, Math.min(head.edns.udpSize, this.maxUdpSize));
   }
 
   private finish(
     query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: bigint,
   ): Buffer {
-    if (this.observer !== undefined) {
-      try {
-        this.observer.observe({
-          transport: client.transport,
-          qtype: parsed.question?.type ?? 0,
-          rcode,
-          requestBytes: query.length,
-          responseBytes: reply.length,
-          cacheHit: answeredBy === 'cache',
-          startedAt,
-          client,
-          question: parsed.question,
-          answeredBy,
-          answerCount: reply.length >= 8 ? reply.readUInt16BE(6) : 0,
-        });
-      } catch (err) {
-        this.log.warn('observer', err, 'query observer threw');
-      }
-    }
+    if (this.observer !== undefined) this.observe(query, parsed.question, client, reply, rcode, answeredBy, startedAt);
     return reply;
+  }
+
+  private observe(
+    query: Buffer, question: Question | null, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: bigint,
+  ): void {
+    try {
+      this.observer!.observe({
+        transport: client.transport,
+        qtype: question?.type ?? 0,
+        rcode,
+        requestBytes: query.length,
+        responseBytes: reply.length,
+        cacheHit: answeredBy === 'cache',
+        startedAt,
+        client,
+        question,
+        answeredBy,
+        answerCount: reply.length >= 8 ? (reply[6]! << 8) | reply[7]! : 0,
+      });
+    } catch (err) {
+      this.log.warn('observer', err, 'query observer threw');
+    }
   }
 }

@@ -17,29 +17,50 @@ export function normaliseName(name: string): string {
 }
 
 export class NameWriter {
-  /** Dotted suffix (exact case) → absolute offset in the message where it was written. */
+  /** Dotted suffix (exact case) → absolute offset in the message, for names written in records. */
   private readonly suffixes = new Map<string, number>();
   /** Absolute message offset of the writer's first byte. */
   private base = 0;
+  /** The question name in dotted form (labels as sent), or null when the message has none. */
+  private question: string | null = null;
+  /** Suffixes of the question may start at this index of `question` or later (see begin). */
+  private questionFrom = 0;
 
   constructor(private readonly out: ByteWriter) {}
 
   /**
    * Starts a message whose records begin at absolute offset `base`, after a question whose name
    * (labels as sent) sits at offset 12, so owners equal to the question become `C0 0C`.
+   *
+   * The question's suffixes are not put in the map: a suffix of the dotted question that starts at
+   * index i sits at offset 12 + i on the wire, so a name is matched against the question by
+   * comparing characters, which costs nothing for the many answers that never ask.
    */
   begin(base: number, questionLabels: readonly string[] | null): void {
     this.suffixes.clear();
     this.base = base;
-    if (questionLabels === null) return;
+    this.question = questionLabels === null || questionLabels.length === 0 ? null : questionLabels.join('.');
     // A label holding a '.' byte has no unambiguous dotted form; suffixes through it are not offered.
-    let first = 0;
-    for (let i = 0; i < questionLabels.length; i++) if (questionLabels[i]!.includes('.')) first = i + 1;
-    let offset = 12;
-    for (let i = 0; i < questionLabels.length; i++) {
-      if (i >= first) this.suffixes.set(questionLabels.slice(i).join('.'), offset);
-      offset += questionLabels[i]!.length + 1;
+    this.questionFrom = 0;
+    if (this.question === null) return;
+    let index = 0;
+    for (const label of questionLabels!) {
+      index += label.length + 1;
+      if (label.includes('.')) this.questionFrom = index;
     }
+  }
+
+  /** Offset of `dotted.slice(start)` as a suffix of the question, or -1. */
+  private inQuestion(dotted: string, start: number): number {
+    const question = this.question;
+    if (question === null) return -1;
+    const length = dotted.length - start;
+    const at = question.length - length;
+    if (at < this.questionFrom || (at > 0 && question.charCodeAt(at - 1) !== 0x2e)) return -1;
+    for (let i = 0; i < length; i++) {
+      if (question.charCodeAt(at + i) !== dotted.charCodeAt(start + i)) return -1;
+    }
+    return 12 + at;
   }
 
   /**
@@ -53,8 +74,9 @@ export class NameWriter {
     while (start < dotted.length) {
       const suffix = start === 0 ? dotted : dotted.slice(start);
       if (compress) {
-        const target = this.suffixes.get(suffix);
-        if (target !== undefined) {
+        let target = this.inQuestion(dotted, start);
+        if (target < 0) target = this.suffixes.get(suffix) ?? -1;
+        if (target >= 0) {
           this.out.u16(0xc000 | target);
           return start === 0;
         }
@@ -65,7 +87,7 @@ export class NameWriter {
       if (length === 0 || length > 63) throw new EncodeError(`bad label length ${length} in ${JSON.stringify(dotted)}`);
       const at = this.base + this.out.length;
       // Names written uncompressed (SRV targets) may still be pointed at by later names.
-      if (at <= MAX_POINTER_TARGET && !this.suffixes.has(suffix)) this.suffixes.set(suffix, at);
+      if (at <= MAX_POINTER_TARGET && this.inQuestion(dotted, start) < 0 && !this.suffixes.has(suffix)) this.suffixes.set(suffix, at);
       this.out.u8(length);
       this.out.latin1(dotted.slice(start, end));
       start = end + 1;

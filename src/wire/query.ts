@@ -181,3 +181,70 @@ export function parseQuery(buf: Buffer): ParsedQuery {
   else if (qclass !== RRClass.IN) status = 'refused';
   return result(status, id, opcode, flags, question, questionEnd, edns);
 }
+
+/**
+ * What a reply needs of its query besides the question bytes: the header fields it echoes, where the
+ * question ends, and the EDNS record. ParsedQuery has these; so has the hot path's QueryHead.
+ */
+export type ReplyHead = Pick<ParsedQuery, 'id' | 'opcode' | 'rd' | 'cd' | 'questionEnd' | 'edns'>;
+
+/** A ReplyHead that scanQuery refills for every query, so the cache path allocates nothing for it. */
+export interface QueryHead extends ReplyHead {
+  id: number;
+  rd: boolean;
+  cd: boolean;
+  questionEnd: number;
+  edns: Edns | null;
+}
+
+export function newQueryHead(): QueryHead {
+  return { id: 0, opcode: 0, rd: false, cd: false, questionEnd: HEADER_SIZE, edns: null };
+}
+
+const OPT_FIXED_SIZE = 11;
+
+/**
+ * The common query, read without creating strings: opcode QUERY, one question of class IN, no answer
+ * or authority records, at most one additional record which is a version-0 OPT. Fills `head` and
+ * returns true for such a query, which parseQuery would read as `ok` with the same fields; returns
+ * false for everything else (malformed, unusual or not a query), which then takes parseQuery's path.
+ * The question's bytes, head.questionEnd included, are the answer cache's key.
+ */
+export function scanQuery(buf: Buffer, head: QueryHead): boolean {
+  const length = buf.length;
+  if (length < HEADER_SIZE + 5) return false;
+  const flagsHigh = buf[2]!;
+  // QR set (a response) or a nonzero opcode; QDCOUNT must be 1, ANCOUNT and NSCOUNT 0.
+  if ((flagsHigh & 0xf8) !== 0 || buf[4] !== 0 || buf[5] !== 1) return false;
+  if (buf[6] !== 0 || buf[7] !== 0 || buf[8] !== 0 || buf[9] !== 0 || buf[10] !== 0) return false;
+  const additionals = buf[11]!;
+  if (additionals > 1) return false;
+  let at = HEADER_SIZE;
+  for (;;) {
+    if (at >= length) return false;
+    const label = buf[at]!;
+    if (label === 0) break;
+    if (label > 63) return false;
+    at += label + 1;
+    // The name's wire length (labels plus the root byte) stays within 255.
+    if (at - HEADER_SIZE > MAX_NAME_WIRE_LENGTH - 1) return false;
+  }
+  const questionEnd = at + 5;
+  if (questionEnd > length || buf[at + 3] !== 0 || buf[at + 4] !== RRClass.IN) return false;
+  let edns: Edns | null = null;
+  if (additionals === 1) {
+    // The OPT record: root owner, type 41, then UDP size, extended rcode, version, flags, RDLENGTH.
+    const opt = questionEnd;
+    if (opt + OPT_FIXED_SIZE > length || buf[opt] !== 0 || buf[opt + 1] !== 0 || buf[opt + 2] !== RRType.OPT) return false;
+    if (buf[opt + 6] !== 0) return false; // a version above 0 is BADVERS: parseQuery's path
+    const rdEnd = opt + OPT_FIXED_SIZE + ((buf[opt + 9]! << 8) | buf[opt + 10]!);
+    if (rdEnd > length || !optionsWellFormed(buf, opt + OPT_FIXED_SIZE, rdEnd)) return false;
+    edns = { udpSize: (buf[opt + 3]! << 8) | buf[opt + 4]!, version: 0, dnssecOk: (buf[opt + 7]! & 0x80) !== 0 };
+  }
+  head.id = (buf[0]! << 8) | buf[1]!;
+  head.rd = (flagsHigh & 0x01) !== 0;
+  head.cd = (buf[3]! & 0x10) !== 0;
+  head.questionEnd = questionEnd;
+  head.edns = edns;
+  return true;
+}

@@ -1,7 +1,7 @@
 // Reply assembly: the query's own header and question bytes, the encoded records (rotated, then
 // cut to the size limit by whole records), then our OPT record when the query had EDNS.
 import type { EncodedAnswer } from './encode.js';
-import type { ParsedQuery } from './query.js';
+import type { ParsedQuery, ReplyHead } from './query.js';
 
 const HEADER_SIZE = 12;
 /** Root owner (1) + type, class, TTL, RDLENGTH (10), no options. */
@@ -19,25 +19,32 @@ interface HeaderFields {
   additionals: number;
 }
 
-function writeHeader(reply: Buffer, parsed: ParsedQuery, fields: HeaderFields): void {
-  reply.writeUInt16BE(parsed.id, 0);
-  reply[2] = 0x80 | (parsed.opcode << OPCODE_SHIFT) | (fields.authoritative ? 0x04 : 0) | (fields.truncated ? 0x02 : 0) | (parsed.rd ? 0x01 : 0);
-  // RA stays 0: we do not offer recursion ourselves; Z and AD are 0.
-  reply[3] = (parsed.cd ? 0x10 : 0) | (fields.rcode & 0x0f);
-  reply.writeUInt16BE(fields.questions, 4);
-  reply.writeUInt16BE(fields.answers, 6);
-  reply.writeUInt16BE(fields.authorities, 8);
-  reply.writeUInt16BE(fields.additionals + (parsed.edns !== null ? 1 : 0), 10);
+// Header and OPT fields are written byte by byte: on the hot path this is measurably cheaper than
+// Buffer's checked writeUInt16BE calls.
+function writeU16(reply: Buffer, at: number, value: number): void {
+  reply[at] = value >>> 8;
+  reply[at + 1] = value & 0xff;
 }
 
-function writeOpt(reply: Buffer, at: number, parsed: ParsedQuery, rcode: number, udpSize: number): void {
+function writeHeader(reply: Buffer, head: ReplyHead, fields: HeaderFields): void {
+  writeU16(reply, 0, head.id);
+  reply[2] = 0x80 | (head.opcode << OPCODE_SHIFT) | (fields.authoritative ? 0x04 : 0) | (fields.truncated ? 0x02 : 0) | (head.rd ? 0x01 : 0);
+  // RA stays 0: we do not offer recursion ourselves; Z and AD are 0.
+  reply[3] = (head.cd ? 0x10 : 0) | (fields.rcode & 0x0f);
+  writeU16(reply, 4, fields.questions);
+  writeU16(reply, 6, fields.answers);
+  writeU16(reply, 8, fields.authorities);
+  writeU16(reply, 10, fields.additionals + (head.edns !== null ? 1 : 0));
+}
+
+function writeOpt(reply: Buffer, at: number, head: ReplyHead, rcode: number, udpSize: number): void {
   reply[at] = 0; // root owner
-  reply.writeUInt16BE(41, at + 1);
-  reply.writeUInt16BE(udpSize, at + 3);
+  writeU16(reply, at + 1, 41);
+  writeU16(reply, at + 3, udpSize);
   reply[at + 5] = (rcode >> 4) & 0xff; // extended rcode, upper 8 bits
   reply[at + 6] = 0; // version
-  reply.writeUInt16BE(parsed.edns?.dnssecOk === true ? 0x8000 : 0, at + 7);
-  reply.writeUInt16BE(0, at + 9);
+  writeU16(reply, at + 7, head.edns?.dnssecOk === true ? 0x8000 : 0);
+  writeU16(reply, at + 9, 0);
 }
 
 /** A reply with no records: FORMERR, NOTIMP, REFUSED, SERVFAIL, BADVERS. Echoes a readable question. */
@@ -93,10 +100,10 @@ function copyRecords(encoded: EncodedAnswer, shift: number, reply: Buffer, at: n
  * then authority, then answer) and TC is set.
  */
 export function buildAnswerReply(
-  query: Buffer, parsed: ParsedQuery, encoded: EncodedAnswer, shift: number, sizeLimit: number, udpSize: number,
+  query: Buffer, head: ReplyHead, encoded: EncodedAnswer, shift: number, sizeLimit: number, udpSize: number,
 ): Buffer {
-  const questionEnd = parsed.questionEnd;
-  const optSize = parsed.edns !== null ? OPT_SIZE : 0;
+  const questionEnd = head.questionEnd;
+  const optSize = head.edns !== null ? OPT_SIZE : 0;
   const total = encoded.ends.length;
   let kept = total;
   let recordBytes = encoded.records.length;
@@ -108,12 +115,12 @@ export function buildAnswerReply(
   const authorities = Math.min(encoded.authorityCount, kept - answers);
   const reply = Buffer.allocUnsafe(questionEnd + recordBytes + optSize);
   query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
-  writeHeader(reply, parsed, {
+  writeHeader(reply, head, {
     rcode: encoded.rcode, authoritative: encoded.authoritative, truncated: encoded.truncated || kept < total,
     questions: 1, answers, authorities, additionals: kept - answers - authorities,
   });
   copyRecords(encoded, shift, reply, questionEnd, recordBytes);
-  if (optSize > 0) writeOpt(reply, questionEnd + recordBytes, parsed, encoded.rcode, udpSize);
+  if (optSize > 0) writeOpt(reply, questionEnd + recordBytes, head, encoded.rcode, udpSize);
   return reply;
 }
 

@@ -13,12 +13,18 @@ import { IP_KEY_PREFIX, POD_KEY_PREFIX } from './keys.js';
 export class GenerationTable implements Generations {
   private counter = 0;
   private epochValue = 0;
+  /** Moves on every change, removals included (the answer cache's shortcut, Generations.version). */
+  private changes = 0;
   private readonly named = new Map<string, number>();
   private readonly addresses = new Map<string, number>();
   private readonly podAddresses = new Map<string, number>();
 
   get epoch(): number {
     return this.epochValue;
+  }
+
+  get version(): number {
+    return this.changes;
   }
 
   generation(key: string): number {
@@ -29,27 +35,32 @@ export class GenerationTable implements Generations {
 
   /** A named key (service, SOA) changed. */
   bump(key: string): void {
+    this.changes++;
     this.named.set(key, ++this.counter);
   }
 
   /** The thing `key` stands for no longer exists: its answers are those of a never-seen key again. */
   forget(key: string): void {
+    this.changes++;
     this.named.delete(key);
   }
 
   /** `ip:<address>` changed, or (exists = false) no longer has any owner. */
   address(address: string, exists: boolean): void {
+    this.changes++;
     if (exists) this.addresses.set(address, ++this.counter);
     else this.addresses.delete(address);
   }
 
   /** `pod:<ns>/<address>` changed, or (exists = false) has no active pod left. */
   podAddress(namespaceAndAddress: string, exists: boolean): void {
+    this.changes++;
     if (exists) this.podAddresses.set(namespaceAndAddress, ++this.counter);
     else this.podAddresses.delete(namespaceAndAddress);
   }
 
   bumpEpoch(): void {
+    this.changes++;
     this.epochValue = ++this.counter;
   }
 

@@ -68,6 +68,10 @@ export class ZoneIndex implements ClusterSink, Generations {
     return this.generations.epoch;
   }
 
+  get version(): number {
+    return this.generations.version;
+  }
+
   generation(key: string): number {
     return this.generations.generation(key);
   }

@@ -1,0 +1,195 @@
+// The hot path's shortcuts: scanQuery (the cache path's header read) never disagrees with
+// parseQuery, the answer cache stays within its bounds and skips key checks only while nothing in
+// the zone changed, and a reply from the cache path is the reply the full path gives.
+import { describe, expect, it } from 'vitest';
+import type { Answer, Client, Generations } from '../../../src/resolve/message.js';
+import { RRType } from '../../../src/resolve/message.js';
+import { AnswerCache } from '../../../src/wire/cache.js';
+import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
+import { AnswerEncoder } from '../../../src/wire/encode.js';
+import { newQueryHead, parseQuery, scanQuery } from '../../../src/wire/query.js';
+import { aRecord, answer, collectingLogger, labels, query, seededRandom, type QuerySpec } from '../../wire/support.js';
+
+const NAME = labels('web.default.svc.cluster.local');
+const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
+
+function scan(buf: Buffer): ReturnType<typeof newQueryHead> | null {
+  const head = newQueryHead();
+  return scanQuery(buf, head) ? head : null;
+}
+
+describe('scanQuery', () => {
+  const plain: [string, QuerySpec][] = [
+    ['a plain A query', { labels: NAME }],
+    ['letters in any case, RD and CD set', { id: 0xbeef, labels: labels('WeB.Default.svc.CLUSTER.local'), flags: 0x0110 }],
+    ['the root name', { labels: [], type: RRType.NS }],
+    ['EDNS with the DO bit', { labels: NAME, edns: { udpSize: 4096, dnssecOk: true } }],
+    ['EDNS with a cookie option', { labels: NAME, edns: { options: Buffer.from([0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]) } }],
+    ['a 63-byte label', { labels: ['x'.repeat(63), 'local'] }],
+  ];
+  for (const [what, spec] of plain) {
+    it(`reads ${what} exactly as parseQuery does`, () => {
+      const buf = query(spec);
+      const head = scan(buf);
+      const parsed = parseQuery(buf);
+      expect(parsed.status).toBe('ok');
+      expect(head).toEqual({ id: parsed.id, opcode: 0, rd: parsed.rd, cd: parsed.cd, questionEnd: parsed.questionEnd, edns: parsed.edns });
+    });
+  }
+
+  const unusual: [string, Buffer][] = [
+    ['a response', query({ labels: NAME, flags: 0x8100 })],
+    ['another opcode', query({ labels: NAME, flags: 0x2100 })],
+    ['two questions', query({ labels: NAME, qdcount: 2 })],
+    ['class CH', query({ labels: NAME, qclass: 3 })],
+    ['EDNS version 1', query({ labels: NAME, edns: { version: 1 } })],
+    ['another additional record', query({ labels: NAME, additional: [Buffer.from([0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0])] })],
+    ['a truncated name', query({ labels: NAME }).subarray(0, 20)],
+    ['a runt', Buffer.alloc(11)],
+  ];
+  for (const [what, buf] of unusual) {
+    it(`leaves ${what} to parseQuery`, () => {
+      expect(scan(buf)).toBeNull();
+    });
+  }
+
+  it('leaves a compression pointer in the question and a name over 255 bytes to parseQuery', () => {
+    const pointer = Buffer.concat([query({ labels: [] }).subarray(0, 12), Buffer.from([0xc0, 12, 0, 1, 0, 1])]);
+    expect(scan(pointer)).toBeNull();
+    expect(scan(query({ labels: Array.from({ length: 5 }, () => 'y'.repeat(63)) }))).toBeNull();
+  });
+
+  it('never accepts what parseQuery rejects, and agrees with it on what it accepts (mutated queries)', () => {
+    const random = seededRandom(7);
+    const seeds = [query({ labels: NAME }), query({ labels: NAME, edns: { udpSize: 1400, dnssecOk: true } })];
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const buf = Buffer.from(seeds[i % 2]!);
+      for (let flips = 1 + Math.floor(random() * 3); flips > 0; flips--) buf[Math.floor(random() * buf.length)] = Math.floor(random() * 256);
+      const head = scan(buf);
+      if (head === null) continue;
+      accepted++;
+      const parsed = parseQuery(buf);
+      expect(parsed.status).toBe('ok');
+      expect(head).toEqual({ id: parsed.id, opcode: 0, rd: parsed.rd, cd: parsed.cd, questionEnd: parsed.questionEnd, edns: parsed.edns });
+    }
+    expect(accepted).toBeGreaterThan(1000);
+  });
+});
+
+class VersionedGenerations implements Generations {
+  epoch = 1;
+  version = 0;
+  reads = 0;
+  private readonly values = new Map<string, number>();
+
+  generation(key: string): number {
+    this.reads++;
+    return this.values.get(key) ?? 0;
+  }
+
+  bump(key: string): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + 1);
+    this.version++;
+  }
+}
+
+const QUESTION = { labels: NAME, lower: NAME, type: RRType.A, class: 1 };
+
+function encoded(address = '10.0.0.1') {
+  return new AnswerEncoder().encode(answer({ answer: [aRecord(NAME.join('.'), address)] }), NAME, 12 + 31 + 4);
+}
+
+describe('AnswerCache', () => {
+  it('holds at most maxEntries entries', () => {
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 });
+    for (let i = 0; i < 10; i++) cache.store(`key${i}`, QUESTION, encoded(), ['svc'], 1, 0);
+    expect(cache.size).toBeLessThanOrEqual(4);
+    expect(cache.find('key9')).toBeDefined();
+    expect(cache.find('key0')).toBeUndefined();
+  });
+
+  it('keeps an entry that is used while newer ones arrive', () => {
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 });
+    cache.store('hot', QUESTION, encoded(), ['svc'], 1, 0);
+    for (let i = 0; i < 20; i++) {
+      cache.store(`cold${i}`, QUESTION, encoded(), ['svc'], 1, 0);
+      expect(cache.find('hot')).toBeDefined();
+    }
+  });
+
+  it('stays within its byte budget', () => {
+    const one = encoded();
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 1000, maxBytes: 2000 });
+    for (let i = 0; i < 100; i++) cache.store(`key${i}`, QUESTION, one, ['svc'], 1, 0);
+    const perEntry = cache.store('probe', QUESTION, one, ['svc'], 1, 0).size;
+    expect(cache.size * perEntry).toBeLessThanOrEqual(2000);
+  });
+
+  it('checks the keys of an entry only when the zone has changed since its last check', () => {
+    const generations = new VersionedGenerations();
+    const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
+    const entry = cache.store('k', QUESTION, encoded(), ['svc', 'other'], 1, 0);
+    expect(cache.isCurrent(entry)).toBe(true);
+    const reads = generations.reads;
+    expect(cache.isCurrent(entry)).toBe(true);
+    expect(generations.reads).toBe(reads);
+    generations.bump('unrelated');
+    expect(cache.isCurrent(entry)).toBe(true);
+    expect(generations.reads).toBe(reads + 2);
+    generations.bump('svc');
+    expect(cache.isCurrent(entry)).toBe(false);
+  });
+
+  it('turns stale when the epoch moves even if a source reports no version', () => {
+    const generations = { epoch: 1, generation: () => 0 };
+    const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
+    const entry = cache.store('k', QUESTION, encoded(), [], 1, 0);
+    expect(cache.isCurrent(entry)).toBe(true);
+    generations.epoch = 2;
+    expect(cache.isCurrent(entry)).toBe(false);
+  });
+});
+
+describe('dispatcher: the cache path', () => {
+  function harness(resolve: () => Answer) {
+    const events: QueryEvent[] = [];
+    const generations = new VersionedGenerations();
+    const dispatcher = new Dispatcher({
+      resolver: { resolve }, generations, logger: collectingLogger().logger, observer: { observe: (e) => events.push(e) },
+    });
+    const ask = (spec: QuerySpec): Buffer => dispatcher.handle(query(spec), UDP) as Buffer;
+    return { events, generations, ask };
+  }
+
+  it('answers a repeat with the bytes the resolver path gave, under the new ID', () => {
+    const h = harness(() => answer({ answer: [aRecord('WeB.default.svc.cluster.local', '10.0.0.1')], dependsOn: ['svc'] }));
+    const spec = { labels: labels('WeB.default.svc.cluster.local'), edns: { udpSize: 1400, dnssecOk: true } };
+    const first = h.ask({ ...spec, id: 1 });
+    const second = h.ask({ ...spec, id: 2 });
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache']);
+    expect(second.readUInt16BE(0)).toBe(2);
+    expect(second.subarray(2)).toEqual(first.subarray(2));
+  });
+
+  it('tells the observer the question as asked on a cache hit', () => {
+    const h = harness(() => answer({ answer: [aRecord('WeB.default.svc.cluster.local', '10.0.0.1')], dependsOn: ['svc'] }));
+    h.ask({ labels: labels('WeB.default.svc.cluster.local') });
+    h.ask({ labels: labels('WeB.default.svc.cluster.local') });
+    const hit = h.events[1]!;
+    expect(hit).toMatchObject({ cacheHit: true, answeredBy: 'cache', qtype: RRType.A, answerCount: 1, transport: 'udp' });
+    expect(hit.question).toEqual({ labels: ['WeB', 'default', 'svc', 'cluster', 'local'], lower: ['web', 'default', 'svc', 'cluster', 'local'], type: 1, class: 1 });
+  });
+
+  it('asks the resolver again once a key the answer depends on changed', () => {
+    let address = '10.0.0.1';
+    const h = harness(() => answer({ answer: [aRecord(NAME.join('.'), address)], dependsOn: ['svc'] }));
+    h.ask({ labels: NAME });
+    h.ask({ labels: NAME });
+    address = '10.0.0.2';
+    h.generations.bump('svc');
+    const reply = h.ask({ labels: NAME });
+    expect([...reply.subarray(reply.length - 4)]).toEqual([10, 0, 0, 2]);
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'resolver']);
+  });
+});
