@@ -19,8 +19,19 @@ export function buildReply(): Buffer {
   return Buffer.concat([header, question, answer]);
 }
 
+/**
+ * rinfo.address is a literal IP: returning it as it is skips dns.lookup and the tick it defers each
+ * send by. svcdns's UDP listener does the same, so the ceiling keeps paying exactly what svcdns pays
+ * for node:dgram and nothing more (without it, this responder costs about 0.8 µs more per query).
+ */
+function literalLookup(
+  address: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 function serveUdp(host: string, port: number, reusePort: boolean, reply: Buffer): Promise<number> {
-  const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reusePort });
+  const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reusePort, lookup: literalLookup });
   socket.on('message', (msg, rinfo) => {
     if (msg.length < 12) return;
     reply[0] = msg[0] as number;

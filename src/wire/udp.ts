@@ -22,6 +22,19 @@ export interface UdpListenOptions {
  */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Replies go to rinfo.address, always a literal IP: handing it back as it is skips dns.lookup, which
+ * would defer every send by a tick (about 0.8 µs of a query's ~8 µs floor on the benchmark machine).
+ */
+function literalLookup(
+  address: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
+/** How long close() waits for datagrams the kernel could not take at once (EAGAIN) to go out. */
+const SEND_QUEUE_DRAIN_MS = 1000;
+
 function growReceiveBuffer(socket: dgram.Socket): void {
   try {
     if (socket.getRecvBufferSize() < RECEIVE_BUFFER_BYTES) socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
@@ -31,14 +44,10 @@ function growReceiveBuffer(socket: dgram.Socket): void {
 }
 
 export class UdpListener {
-  /** Answers being computed plus datagrams handed to the socket and not yet sent. */
+  /** Answers being computed (an upstream is involved); sends are tracked by the socket's queue. */
   private inFlight = 0;
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
-  private readonly onSent = (err: Error | null): void => {
-    if (err) this.log.warn('udp-send', err, 'UDP send failed');
-    this.settle();
-  };
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -54,6 +63,7 @@ export class UdpListener {
   static listen(options: UdpListenOptions): Promise<UdpListener> {
     const socket = dgram.createSocket({
       type: isIPv6(options.host) ? 'udp6' : 'udp4',
+      lookup: literalLookup,
       ...(options.reusePort === true ? { reusePort: true } : {}),
     });
     return new Promise((resolve, reject) => {
@@ -107,12 +117,13 @@ export class UdpListener {
       if (verdict === 'drop') return;
       if (verdict === 'slip') reply = slipReply(answer);
     }
-    this.inFlight++;
+    // No completion callback: it costs a tick per query. The kernel takes almost every datagram at
+    // once; the rare one it queues is waited for in close(), and a failed send is a lost datagram,
+    // which the client retries like any other.
     try {
-      this.socket.send(reply, port, address, this.onSent);
+      this.socket.send(reply, port, address);
     } catch (err) {
       this.log.warn('udp-send', err, 'UDP send failed');
-      this.settle();
     }
   }
 
@@ -129,6 +140,9 @@ export class UdpListener {
 
   private async shutDown(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    for (let waited = 0; this.socket.getSendQueueCount() > 0 && waited < SEND_QUEUE_DRAIN_MS; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
