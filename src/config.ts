@@ -74,6 +74,8 @@ export interface Config {
   readonly podIP: string | null;
   readonly maxUdpSize: number;
   readonly cacheEntries: number;
+  /** Processes answering DNS, sharing the ports with SO_REUSEPORT (--workers); 1: this process alone. */
+  readonly workers: number;
   /** Clients (CIDRs) that may transfer the zones over TCP (--transfer-to); empty: nobody. */
   readonly transferTo: readonly string[];
   /** Topology-zone names `<zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>` (--zonal). */
@@ -126,6 +128,7 @@ interface FlagValues {
   podIp: string | null;
   maxUdpSize: number;
   cacheEntries: number;
+  workers: number;
   transferTo: string[];
   zonal: boolean;
   tcpMaxConns: number;
@@ -286,6 +289,11 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
     cacheEntries: value({
       flag: 'cache-entries', metavar: 'N', default: '10000',
       help: 'Encoded answers kept for repeat questions (0 disables the cache)', parse: (text) => parseWholeNumber(text, 0, 10_000_000, 'entries'),
+    }),
+    workers: value({
+      flag: 'workers', metavar: 'N', default: '1',
+      help: 'Worker processes answering DNS on the same ports (SO_REUSEPORT), each with its own copy of the cluster; restarted if they die',
+      parse: (text) => parseWholeNumber(text, 1, 64, 'workers'),
     }),
     resolvConf: value({
       flag: 'resolv-conf', metavar: 'PATH', default: '/etc/resolv.conf',
@@ -453,6 +461,7 @@ function toConfig(values: FlagValues, env: Readonly<Record<string, string | unde
     podIP: values.podIp,
     maxUdpSize: values.maxUdpSize,
     cacheEntries: values.cacheEntries,
+    workers: values.workers,
     transferTo: values.transferTo,
     zonal: values.zonal,
     tcpMaxConnections: values.tcpMaxConns,

@@ -21,6 +21,9 @@ import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
 import { Dispatcher } from './wire/dispatcher.js';
 import { startDnsServers, type DnsServers } from './wire/servers.js';
 import { ZoneTransfer } from './wire/transfer.js';
+import { workerRoleFromEnv } from './workers/protocol.js';
+import { runSupervisor } from './workers/supervisor.js';
+import { linkToSupervisor } from './workers/worker.js';
 import { ZoneIndex } from './zone/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -165,9 +168,18 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   source.start(ops.tap(sync.sink)).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
   void sync.synced.then(() => log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced'));
 
+  // Settles at the first sync or at the start-up timeout (true: timed out).
+  const firstSync = Promise.race([
+    sync.synced.then(() => false),
+    new Promise<boolean>((done) => setTimeout(() => done(true), config.startupTimeoutMs).unref()),
+  ]);
+  // A --workers worker joins the shared ports only once it can answer (see workers/supervisor.ts).
+  const role = workerRoleFromEnv(process.env);
+  if (role !== null) await firstSync;
+
   const state = { shuttingDown: false };
   const dns = await startDnsServers({
-    listen: [...config.listen], dispatcher, logger: log.child({ layer: 'wire' }),
+    listen: role?.listen ?? [...config.listen], reusePort: role !== null, dispatcher, logger: log.child({ layer: 'wire' }),
     tcp: { maxConnections: config.tcpMaxConnections, idleTimeoutMs: config.tcpIdleTimeoutMs },
     ...(config.rrl !== null ? { rrl: config.rrl } : {}),
   });
@@ -193,7 +205,7 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   });
   if (watcher !== null) ops.registerReloads(() => watcher.stats);
   watcher?.start();
-  const admin = config.admin
+  const admin = config.admin && role === null
     ? await startAdminServer({ ...config.admin, logger: log, isReady: readiness, routes: ops.routes() }).catch(async (err: unknown) => {
       await dns.close();
       throw err;
@@ -207,6 +219,7 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   };
   const shutdown = shutdownSequence({ source, dns, admin, forwarding, state, lameduckMs: () => current().lameduckMs, stopWatching }, log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  const supervisor = role === null ? null : linkToSupervisor({ routes: ops.routes(), isReady: readiness, onSupervisorGone: () => void shutdown('disconnect'), logger: log });
   // Once the listeners answer: a probe that comes back means every outside name would circle forever.
   forwarding?.checkLoop().then((check) => {
     if (!check.loop) return log.info(check.detail);
@@ -214,16 +227,14 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
     process.exit(1);
   }, (err: unknown) => log.error({ err }, 'forwarding loop check failed'));
 
-  const timedOut = await Promise.race([
-    sync.synced.then(() => false),
-    new Promise<boolean>((done) => setTimeout(() => done(true), config.startupTimeoutMs).unref()),
-  ]);
+  const timedOut = await firstSync;
   if (state.shuttingDown) return;
   if (timedOut) {
     log.warn({ timeoutMs: config.startupTimeoutMs, source: source.status() }, 'cluster source not synced by the start-up timeout; serving what it has');
     zone.forceSynced();
   }
   log.info('ready');
+  supervisor?.ready();
 }
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -240,10 +251,16 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
     process.stdout.write(`${outcome.text}\n`);
     return;
   }
-  const log = createLogger(outcome.config.logLevel);
+  const role = workerRoleFromEnv(env);
+  const base = createLogger(outcome.config.logLevel);
+  const log = role === null ? base : base.child({ worker: role.index }, { msgPrefix: `worker ${role.index}: ` });
   // A DNS server must outlive one bad packet or one buggy callback: log, keep serving.
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; still serving'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection; still serving'));
+  if (role === null && outcome.config.workers > 1) {
+    await runSupervisor({ config: outcome.config, logger: log, entry: process.argv[1]!, args: argv, execArgv: process.execArgv, env });
+    return;
+  }
   try {
     await run(outcome.config, log, () => {
       const again = parseConfig(argv, env, context);

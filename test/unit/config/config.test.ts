@@ -50,6 +50,7 @@ describe('defaults', () => {
       podIP: null,
       maxUdpSize: 1232,
       cacheEntries: 10000,
+      workers: 1, // set: test/unit/workers.test.ts
       lameduckMs: 5000, logQueries: false, configFile: null, // set: test/unit/admin/config-file.test.ts
       transferTo: [], zonal: false, // set: test/unit/resolve/flags.test.ts
       namespaceLabels: null, labels: null, // set: test/unit/kubernetes/config-flags.test.ts
@@ -237,6 +238,7 @@ describe('environment', () => {
       upstream: { kind: 'servers', servers: [{ host: '9.9.9.9', port: 53 }] }, namespaces: ['x', 'y'],
       endpointPodNames: true, ignoreEmptyService: true, noEndpoints: true, fallthrough: ['a.test'],
       startupTimeoutMs: 1000, logLevel: 'warn', podIP: '10.0.0.9', maxUdpSize: 4096, cacheEntries: 7,
+      workers: 1, // from the environment: test/unit/workers.test.ts
       lameduckMs: 5000, logQueries: false, configFile: null, // from the environment: test/unit/admin/config-file.test.ts
       transferTo: [], zonal: false, // from the environment: test/unit/resolve/flags.test.ts
       namespaceLabels: null, labels: null, // from the environment: test/unit/kubernetes/config-flags.test.ts
