@@ -35,6 +35,12 @@ function literalLookup(
 /** How long close() waits for datagrams the kernel could not take at once (EAGAIN) to go out. */
 const SEND_QUEUE_DRAIN_MS = 1000;
 
+/**
+ * Datagrams the kernel would not take at once wait in the process; past this much, a reply is
+ * dropped as the kernel itself would drop it, so a stalled interface cannot grow memory without bound.
+ */
+const MAX_SEND_QUEUE_BYTES = 4 * 1024 * 1024;
+
 function growReceiveBuffer(socket: dgram.Socket): void {
   try {
     if (socket.getRecvBufferSize() < RECEIVE_BUFFER_BYTES) socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
@@ -120,6 +126,10 @@ export class UdpListener {
     // No completion callback: it costs a tick per query. The kernel takes almost every datagram at
     // once; the rare one it queues is waited for in close(), and a failed send is a lost datagram,
     // which the client retries like any other.
+    if (this.socket.getSendQueueSize() > MAX_SEND_QUEUE_BYTES) {
+      this.log.warn('udp-send-queue', null, 'UDP send queue full; replies are being dropped');
+      return;
+    }
     try {
       this.socket.send(reply, port, address);
     } catch (err) {

@@ -54,6 +54,7 @@ describe('defaults', () => {
       lameduckMs: 5000, logQueries: false, configFile: null, // set: test/unit/admin/config-file.test.ts
       transferTo: [], zonal: false, // set: test/unit/resolve/flags.test.ts
       namespaceLabels: null, labels: null, // set: test/unit/kubernetes/config-flags.test.ts
+      tcpMaxConnections: 1000, tcpIdleTimeoutMs: 30_000, rrl: null, // set: test/robust/flags.test.ts
       forward: expect.any(Object), // its defaults: test/unit/forward/config-flags.test.ts
     });
   });
@@ -242,6 +243,7 @@ describe('environment', () => {
       lameduckMs: 5000, logQueries: false, configFile: null, // from the environment: test/unit/admin/config-file.test.ts
       transferTo: [], zonal: false, // from the environment: test/unit/resolve/flags.test.ts
       namespaceLabels: null, labels: null, // from the environment: test/unit/kubernetes/config-flags.test.ts
+      tcpMaxConnections: 1000, tcpIdleTimeoutMs: 30_000, rrl: null, // from the environment: test/robust/flags.test.ts
       forward: expect.any(Object), // from the environment: test/unit/forward/config-flags.test.ts
     });
   });
