@@ -3,6 +3,7 @@
 import type { Logger } from '../../logger.js';
 import type { ObjectKind } from '../types.js';
 import { createKubeClient } from './client.js';
+import { heapCompactor } from './heap.js';
 import { loadKubeConfig, type KubeTarget, type LoadOptions } from './kubeconfig.js';
 import type { ReflectorOptions } from './reflector.js';
 import { KubernetesSource } from './source.js';
@@ -27,6 +28,8 @@ export interface OpenKubernetesOptions {
   readonly listTimeoutMs?: number;
   readonly reflector?: Partial<ReflectorOptions>;
   readonly load?: LoadOptions;
+  /** Compact the heap after each complete list (default true; see heap.ts). */
+  readonly compactAfterLists?: boolean;
 }
 
 export type OpenedKubernetesSource =
@@ -49,6 +52,7 @@ export function openKubernetesSource(options: OpenKubernetesOptions): OpenedKube
     namespaceLabels: options.namespaceLabels, labels: options.labels,
     ...(options.reflector ? { reflector: options.reflector } : {}),
     onStopping: () => requests.abort(),
+    compactHeap: options.compactAfterLists === false ? null : heapCompactor(),
   });
   return { ok: true, source };
 }

@@ -34,6 +34,8 @@ export interface ReflectorHooks {
   onHeldChange?(key: string, held: boolean): void;
   /** The first list is complete. */
   onSynced?(): void;
+  /** A list (the first or a relist) is complete. */
+  onListed?(): void;
 }
 
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'waiting' | 'stopped';
@@ -71,7 +73,8 @@ export interface ReflectorStats extends ReflectorCounters {
 type ListResult = { readonly ok: true } | { readonly ok: false; readonly error: string } | { readonly ok: 'stopped' };
 
 export class Reflector {
-  private readonly held = new Set<string>();
+  /** Key → resourceVersion of every object delivered to the sink (what the sink holds of this kind). */
+  private readonly held = new Map<string, string>();
   private readonly stopping = new AbortController();
   private readonly backoff: Backoff;
   private readonly log: Logger;
@@ -132,7 +135,7 @@ export class Reflector {
   /** Removes every held object of `namespace` (it stopped being exposed). */
   dropNamespace(namespace: string): void {
     const prefix = `${namespace}/`;
-    for (const key of [...this.held]) if (key.startsWith(prefix)) this.drop(key);
+    for (const key of [...this.held.keys()]) if (key.startsWith(prefix)) this.drop(key);
   }
 
   get synced(): boolean {
@@ -267,7 +270,7 @@ export class Reflector {
       if (page.continueToken === null) break;
       token = page.continueToken;
     }
-    for (const key of [...this.held]) if (!seen.has(key)) this.drop(key);
+    for (const key of [...this.held.keys()]) if (!seen.has(key)) this.drop(key);
     this.resourceVersion = resourceVersion;
     this.lastListAt = Date.now();
     this.counters.lists++;
@@ -279,14 +282,23 @@ export class Reflector {
       this.hooks.onSynced?.();
       this.log.debug({ objects: this.held.size, resourceVersion }, 'first list complete');
     }
+    this.hooks.onListed?.();
     return { ok: true };
   }
 
   private applyListed(raw: unknown, seen: Set<string>): void {
+    const rv = rawResourceVersion(raw);
+    const identity = rawIdentity(this.spec.kind, raw);
+    // Held at this very resourceVersion: unchanged since it was applied, so a relist after a 410
+    // (mostly the same objects) converts and compares only what changed.
+    if (identity !== null && rv !== undefined && this.held.get(identity.key) === rv) {
+      seen.add(identity.key);
+      return;
+    }
     const converted = this.convert(raw);
     if (converted === null) return;
     seen.add(keyOf(converted));
-    this.hold(converted);
+    this.hold(converted, rv);
   }
 
   // --- watching -----------------------------------------------------------------------------------
@@ -317,7 +329,7 @@ export class Reflector {
       case 'ADDED':
       case 'MODIFIED': {
         const converted = this.convert(object);
-        if (converted !== null) this.hold(converted);
+        if (converted !== null) this.hold(converted, rawResourceVersion(object));
         else this.dropRaw(object);
         break;
       }
@@ -351,12 +363,12 @@ export class Reflector {
     return this.hooks.accepts(namespaceOf(converted.value)) ? converted.value : null;
   }
 
-  private hold(object: ClusterObject): void {
+  private hold(object: ClusterObject, resourceVersion: string | undefined): void {
     const key = keyOf(object);
     this.safely('upsert', () => this.sink.upsert(object));
-    if (this.held.has(key)) return;
-    this.held.add(key);
-    if (this.hasSynced) this.hooks.onHeldChange?.(key, true);
+    const isNew = !this.held.has(key);
+    this.held.set(key, resourceVersion ?? '');
+    if (isNew && this.hasSynced) this.hooks.onHeldChange?.(key, true);
   }
 
   /** The object is gone, no longer exposed, or no longer converts: whatever was held of it goes. */

@@ -22,6 +22,10 @@ export interface KubernetesSourceOptions {
   readonly reflector?: Partial<ReflectorOptions>;
   /** Called when the source stops, to abort the client's requests in flight (a list may take a while). */
   readonly onStopping?: () => void;
+  /** Run once the lists in progress are all complete, to give their garbage back (see heap.ts). */
+  readonly compactHeap?: (() => void) | null;
+  /** Quiet time after a complete list before compacting (other kinds' lists usually follow). Default 500 ms. */
+  readonly compactDelayMs?: number;
 }
 
 export interface KubernetesSourceStats {
@@ -54,6 +58,7 @@ export class KubernetesSource implements ClusterSource {
   private connected: boolean | null = null;
   private lastError: string | null = null;
   private stopped = false;
+  private compactTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: KubernetesSourceOptions) {
     this.kinds = options.kinds;
@@ -70,6 +75,7 @@ export class KubernetesSource implements ClusterSource {
       const reflector = new Reflector(resourceSpec(kind, selectors), this.options.client, sink, {
         accepts: (namespace) => this.exposed(namespace, dependent),
         onConnection: (connected, error) => this.onConnection(kind, connected, error),
+        onListed: () => this.scheduleCompaction(),
         ...(byLabels && kind === 'namespace' ? {
           onHeldChange: (name: string, held: boolean) => this.namespaceChanged(name, held),
           onSynced: () => this.startDependents(),
@@ -94,6 +100,7 @@ export class KubernetesSource implements ClusterSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.compactTimer) clearTimeout(this.compactTimer);
     const stopping = [...this.reflectors.values()].map((r) => r.stop());
     this.options.onStopping?.();
     await Promise.all(stopping);
@@ -151,6 +158,30 @@ export class KubernetesSource implements ClusterSource {
     }
   }
 
+  // --- memory after a list -----------------------------------------------------------------------
+
+  private scheduleCompaction(): void {
+    const compact = this.options.compactHeap;
+    if (!compact || this.stopped) return;
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = null;
+      // Another kind is still listing: its own completion schedules the compaction again.
+      if (this.stopped || [...this.reflectors.values()].some((r) => r.stats().phase === 'listing')) return;
+      const rssBefore = process.memoryUsage.rss();
+      const started = performance.now();
+      try {
+        compact();
+      } catch (err) {
+        this.log.warn({ err }, 'could not compact the heap after a list');
+        return;
+      }
+      this.log.info({ pauseMs: Math.round(performance.now() - started), rssBeforeMB: mib(rssBefore), rssAfterMB: mib(process.memoryUsage.rss()) },
+        'memory of the complete list returned to the system');
+    }, this.options.compactDelayMs ?? 500);
+    this.compactTimer.unref();
+  }
+
   // --- connection state --------------------------------------------------------------------------
 
   private onConnection(kind: ObjectKind, connected: boolean, error?: string): void {
@@ -176,3 +207,5 @@ export class KubernetesSource implements ClusterSource {
     this.lastError = null;
   }
 }
+
+const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);

@@ -181,6 +181,24 @@ describe('watching', () => {
     expect(reflector.stats()).toMatchObject({ watchExpired: 1, lists: 2 });
   });
 
+  it('a relist skips objects held at the same resourceVersion and applies only what changed', async () => {
+    server.create(service('demo', 'same'));
+    server.create(service('demo', 'changes'));
+    const { reflector, sink } = start('service');
+    await reflector.firstAttempt;
+    await server.waitForWatchers('services', 1);
+    server.apply(service('demo', 'changes', {}, '10.96.0.5'));
+    await eventually(() => sink.calls.filter((c) => c === 'upsert service demo/changes').length === 2);
+    // Behind by a write elsewhere, the watch resumes from an expired resourceVersion after the restart.
+    server.create(namespace('moves-the-revision'));
+    await server.restart({ downMs: 50 });
+    server.apply(service('demo', 'changes', {}, '10.96.0.6'));
+    await eventually(() => reflector.stats().relists === 1);
+    expect(sink.calls.filter((c) => c === 'upsert service demo/same')).toHaveLength(1);
+    const changed = sink.get('service', 'demo/changes');
+    expect(changed?.kind === 'service' ? changed.obj.clusterIPs : []).toEqual(['10.96.0.6']);
+  });
+
   it('410 answered as an HTTP status (not an ERROR event) relists too', async () => {
     server.configure({ expiredWatch: 'http' });
     server.create(service('demo', 'a'));

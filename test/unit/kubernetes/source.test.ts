@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesSource, type KubernetesSourceOptions } from '../../../src/cluster/kubernetes/source.js';
 import { FakeApiServer } from '../../fake-apiserver/index.js';
-import { FAST, RecordingSink, capturingLogger, clientFor, eventually, namespace, service, slice } from './support.js';
+import { FAST, RecordingSink, capturingLogger, clientFor, eventually, namespace, pod, service, slice } from './support.js';
 
 let server: FakeApiServer;
 const sources: KubernetesSource[] = [];
@@ -95,6 +95,20 @@ describe('the Kubernetes source', () => {
     expect(lost[0]?.level).toBe('warn');
     expect(back).toHaveLength(1);
     expect(source.stats()).toMatchObject({ outages: 1, connected: true, disconnectedSince: null });
+  });
+
+  it('compacts the heap once after the first lists of every kind, and again after a relist', async () => {
+    server.create(service('demo', 'web'));
+    let compactions = 0;
+    const { source, started } = open({ compactHeap: () => compactions++, compactDelayMs: 20 });
+    await started;
+    await eventually(() => compactions === 1);
+    await server.waitForWatchers('services', 1);
+    // A write to a kind the source does not watch leaves every watch behind the revision.
+    server.create(pod('demo', 'moves-the-revision', 'Running', '10.9.9.9'));
+    await server.restart();
+    await eventually(() => source.stats().resources.every((r) => r.relists === 1));
+    await eventually(() => compactions === 2);
   });
 
   it('stop aborts a list in flight instead of waiting for it', async () => {

@@ -9,7 +9,7 @@ import type { ClusterObject, ObjectKind } from '../../../src/cluster/types.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import type { FakeApiServer, KubeObject } from '../../fake-apiserver/index.js';
 
-export { eventually, service, namespace, endpointSlice } from '../fake-apiserver/support.js';
+export { eventually, service, namespace, endpointSlice, pod } from '../fake-apiserver/support.js';
 
 export function kubeConfigFor(server: FakeApiServer): KubeConfig {
   const kc = new KubeConfig();
