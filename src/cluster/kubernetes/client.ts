@@ -175,6 +175,14 @@ export function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The Retry-After of a 429 or 503 (API Priority and Fairness asks clients to wait), in ms; 0 without one. */
+export function retryAfterMs(err: unknown): number {
+  if (!(err instanceof ApiException) || (err.code !== 429 && err.code !== 503)) return 0;
+  const headers = err.headers as Record<string, string | undefined> | undefined;
+  const seconds = Number(headers?.['retry-after']);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
 /** One line on what went wrong with a request: status and message, or the network error code. */
 export function describeError(err: unknown): string {
   if (err instanceof ApiException) {

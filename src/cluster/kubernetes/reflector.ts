@@ -11,7 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { ClusterSink } from '../source.js';
 import type { ClusterObject } from '../types.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
-import { describeError, statusOf, type KubeClient, type RawListPage } from './client.js';
+import { describeError, retryAfterMs, statusOf, type KubeClient, type RawListPage } from './client.js';
 import { keyOf, namespaceOf, rawIdentity, rawResourceVersion, type ResourceSpec } from './resources.js';
 import { openWatch, type LineVerdict, type WatchOutcome, type WatchSession } from './watch-session.js';
 
@@ -70,7 +70,10 @@ export interface ReflectorStats extends ReflectorCounters {
   readonly lastError: string | null;
 }
 
-type ListResult = { readonly ok: true } | { readonly ok: false; readonly error: string } | { readonly ok: 'stopped' };
+type ListResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: string; readonly retryAfterMs: number }
+  | { readonly ok: 'stopped' };
 
 export class Reflector {
   /** Key → resourceVersion of every object delivered to the sink (what the sink holds of this kind). */
@@ -165,7 +168,7 @@ export class Reflector {
         this.firstAttemptDone.resolve();
         if (listed.ok === 'stopped') break;
         if (!listed.ok) {
-          await this.failed(listed.error);
+          await this.failed(listed.error, listed.retryAfterMs);
           continue;
         }
       }
@@ -210,11 +213,12 @@ export class Reflector {
     }
   }
 
-  private async failed(error: string): Promise<void> {
+  /** Counts the failure, reports the connection lost, and waits out the back-off (at least `retryAfterMs`). */
+  private async failed(error: string, retryAfterMs = 0): Promise<void> {
     this.counters.failures++;
     this.lastError = error;
     this.setConnected(false, error);
-    const delay = this.backoff.next();
+    const delay = Math.max(this.backoff.next(), Math.min(retryAfterMs, this.options.backoff.maxMs ?? 30_000));
     this.log.debug({ error, retryInMs: delay, failures: this.backoff.failures }, 'request failed; retrying after back-off');
     await this.wait(delay);
   }
@@ -261,7 +265,7 @@ export class Reflector {
           seen.clear();
           continue;
         }
-        return { ok: false, error: `list ${this.spec.resource}: ${describeError(err)}` };
+        return { ok: false, error: `list ${this.spec.resource}: ${describeError(err)}`, retryAfterMs: retryAfterMs(err) };
       }
       if (this.stopping.signal.aborted) return { ok: 'stopped' };
       this.setConnected(true);

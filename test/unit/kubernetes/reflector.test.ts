@@ -116,6 +116,15 @@ describe('listing', () => {
     expect(connections.at(-1)).toBe('up');
     expect(reflector.stats().failures).toBe(2);
   });
+
+  it('a 429 list waits at least its Retry-After before the next attempt', async () => {
+    server.failNext('services', 429, 1, { verb: 'list', retryAfterSeconds: 1 });
+    const { reflector, sink } = start('service', { backoff: { initialMs: 10, maxMs: 5000, random: () => 0.5 } });
+    await reflector.firstAttempt;
+    await eventually(() => sink.synced.has('service'));
+    const [first, second] = listRequests();
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
 });
 
 describe('watching', () => {
