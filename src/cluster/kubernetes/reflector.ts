@@ -12,7 +12,8 @@ import type { ClusterSink } from '../source.js';
 import type { ClusterObject } from '../types.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { describeError, retryAfterMs, statusOf, type KubeClient, type RawListPage } from './client.js';
-import { keyOf, namespaceOf, rawIdentity, rawResourceVersion, type ResourceSpec } from './resources.js';
+import { HeldObjects, type HeldHooks } from './held-objects.js';
+import { rawResourceVersion, type ResourceSpec } from './resources.js';
 import { openWatch, type LineVerdict, type WatchOutcome, type WatchSession } from './watch-session.js';
 
 export interface ReflectorOptions {
@@ -25,13 +26,9 @@ export interface ReflectorOptions {
   readonly quickEndMs: number;
 }
 
-export interface ReflectorHooks {
-  /** Whether objects of this namespace are exposed (--namespaces, --namespace-labels). */
-  accepts(namespace: string): boolean;
+export interface ReflectorHooks extends HeldHooks {
   /** A request reached the API server (true) or failed to (false, with why). */
   onConnection(connected: boolean, error?: string): void;
-  /** A key started (true) or stopped (false) being held; after the first sync only. */
-  onHeldChange?(key: string, held: boolean): void;
   /** The first list is complete. */
   onSynced?(): void;
   /** A list (the first or a relist) is complete. */
@@ -54,12 +51,12 @@ export interface ReflectorCounters {
   failures: number;
   /** Watch events applied (bookmarks excluded). */
   events: number;
-  /** Objects that could not be converted (logged and skipped). */
-  rejected: number;
 }
 
 export interface ReflectorStats extends ReflectorCounters {
   readonly kind: ClusterObject['kind'];
+  /** Objects that could not be converted (logged and skipped). */
+  readonly rejected: number;
   readonly phase: ReflectorPhase;
   readonly synced: boolean;
   readonly connected: boolean;
@@ -76,13 +73,12 @@ type ListResult =
   | { readonly ok: 'stopped' };
 
 export class Reflector {
-  /** Key → resourceVersion of every object delivered to the sink (what the sink holds of this kind). */
-  private readonly held = new Map<string, string>();
+  private readonly held: HeldObjects;
   private readonly stopping = new AbortController();
   private readonly backoff: Backoff;
   private readonly log: Logger;
   private readonly counters: ReflectorCounters = {
-    lists: 0, relists: 0, watches: 0, watchClosed: 0, watchSilent: 0, watchExpired: 0, failures: 0, events: 0, rejected: 0,
+    lists: 0, relists: 0, watches: 0, watchClosed: 0, watchSilent: 0, watchExpired: 0, failures: 0, events: 0,
   };
   private readonly firstAttemptDone = Promise.withResolvers<void>();
   private loop: Promise<void> | null = null;
@@ -98,13 +94,14 @@ export class Reflector {
   constructor(
     private readonly spec: ResourceSpec,
     private readonly client: KubeClient,
-    private readonly sink: ClusterSink,
+    sink: ClusterSink,
     private readonly hooks: ReflectorHooks,
     logger: Logger,
     private readonly options: ReflectorOptions,
   ) {
     this.backoff = new Backoff(options.backoff);
     this.log = logger.child({ resource: spec.resource });
+    this.held = new HeldObjects(spec, sink, hooks, this.log);
   }
 
   /** Resolves after the first list attempt, whether it succeeded or not. */
@@ -137,8 +134,7 @@ export class Reflector {
 
   /** Removes every held object of `namespace` (it stopped being exposed). */
   dropNamespace(namespace: string): void {
-    const prefix = `${namespace}/`;
-    for (const key of [...this.held.keys()]) if (key.startsWith(prefix)) this.drop(key);
+    this.held.dropNamespace(namespace);
   }
 
   get synced(): boolean {
@@ -151,7 +147,7 @@ export class Reflector {
 
   stats(): ReflectorStats {
     return {
-      ...this.counters, kind: this.spec.kind, phase: this.phase, synced: this.hasSynced, connected: this.connected,
+      ...this.counters, rejected: this.held.rejected, kind: this.spec.kind, phase: this.phase, synced: this.hasSynced, connected: this.connected,
       objects: this.held.size, resourceVersion: this.resourceVersion, lastListAt: this.lastListAt, lastError: this.lastError,
     };
   }
@@ -270,11 +266,14 @@ export class Reflector {
       if (this.stopping.signal.aborted) return { ok: 'stopped' };
       this.setConnected(true);
       if (token === undefined) resourceVersion = page.resourceVersion;
-      for (const item of page.items) this.applyListed(item, seen);
+      for (const item of page.items) {
+        const key = this.held.applyListed(item);
+        if (key !== null) seen.add(key);
+      }
       if (page.continueToken === null) break;
       token = page.continueToken;
     }
-    for (const key of [...this.held.keys()]) if (!seen.has(key)) this.drop(key);
+    this.held.keepOnly(seen);
     this.resourceVersion = resourceVersion;
     this.lastListAt = Date.now();
     this.counters.lists++;
@@ -282,27 +281,13 @@ export class Reflector {
     this.backoff.reset();
     if (!this.hasSynced) {
       this.hasSynced = true;
-      this.safely('markSynced', () => this.sink.markSynced(this.spec.kind));
+      this.held.announce = true;
+      this.held.markSynced();
       this.hooks.onSynced?.();
       this.log.debug({ objects: this.held.size, resourceVersion }, 'first list complete');
     }
     this.hooks.onListed?.();
     return { ok: true };
-  }
-
-  private applyListed(raw: unknown, seen: Set<string>): void {
-    const rv = rawResourceVersion(raw);
-    const identity = rawIdentity(this.spec.kind, raw);
-    // Held at this very resourceVersion: unchanged since it was applied, so a relist after a 410
-    // (mostly the same objects) converts and compares only what changed.
-    if (identity !== null && rv !== undefined && this.held.get(identity.key) === rv) {
-      seen.add(identity.key);
-      return;
-    }
-    const converted = this.convert(raw);
-    if (converted === null) return;
-    seen.add(keyOf(converted));
-    this.hold(converted, rv);
   }
 
   // --- watching -----------------------------------------------------------------------------------
@@ -331,14 +316,11 @@ export class Reflector {
   private onLine(type: string, object: unknown): LineVerdict {
     switch (type) {
       case 'ADDED':
-      case 'MODIFIED': {
-        const converted = this.convert(object);
-        if (converted !== null) this.hold(converted, rawResourceVersion(object));
-        else this.dropRaw(object);
+      case 'MODIFIED':
+        this.held.applyWatched(object);
         break;
-      }
       case 'DELETED':
-        this.dropRaw(object);
+        this.held.dropRaw(object);
         break;
       case 'BOOKMARK':
         break;
@@ -351,51 +333,6 @@ export class Reflector {
     const rv = rawResourceVersion(object);
     if (rv !== undefined) this.resourceVersion = rv;
     return { end: null };
-  }
-
-  // --- the held set and the sink ------------------------------------------------------------------
-
-  /** The slim object if it converts and is exposed; null otherwise (logged when malformed). */
-  private convert(raw: unknown): ClusterObject | null {
-    const converted = this.spec.convert(raw);
-    if (converted.status === 'error') {
-      this.counters.rejected++;
-      this.log.warn({ error: converted.error }, 'object skipped: it does not convert');
-      return null;
-    }
-    if (converted.status === 'skip') return null;
-    return this.hooks.accepts(namespaceOf(converted.value)) ? converted.value : null;
-  }
-
-  private hold(object: ClusterObject, resourceVersion: string | undefined): void {
-    const key = keyOf(object);
-    this.safely('upsert', () => this.sink.upsert(object));
-    const isNew = !this.held.has(key);
-    this.held.set(key, resourceVersion ?? '');
-    if (isNew && this.hasSynced) this.hooks.onHeldChange?.(key, true);
-  }
-
-  /** The object is gone, no longer exposed, or no longer converts: whatever was held of it goes. */
-  private dropRaw(raw: unknown): void {
-    const identity = rawIdentity(this.spec.kind, raw);
-    if (identity !== null) this.drop(identity.key);
-  }
-
-  private drop(key: string): void {
-    if (!this.held.delete(key)) return;
-    const slash = key.indexOf('/');
-    const namespace = slash === -1 ? undefined : key.slice(0, slash);
-    const name = slash === -1 ? key : key.slice(slash + 1);
-    this.safely('remove', () => this.sink.remove(this.spec.kind, namespace, name));
-    if (this.hasSynced) this.hooks.onHeldChange?.(key, false);
-  }
-
-  private safely(operation: string, action: () => void): void {
-    try {
-      action();
-    } catch (err) {
-      this.log.error({ err, operation }, 'the zone could not apply a cluster event');
-    }
   }
 }
 
