@@ -118,8 +118,8 @@ export class KubernetesSource implements ClusterSource {
     const synced = stats.length > 0 && stats.every((s) => s.synced);
     const connected = this.connected === true;
     const waiting = stats.filter((s) => !s.synced).map((s) => s.kind);
-    const detail = !connected
-      ? `cannot reach the API server at ${this.options.client.server}: ${this.lastError ?? 'no answer yet'}`
+    const detail = this.connected === null ? `connecting to the API server at ${this.options.client.server}`
+      : !connected ? `cannot reach the API server at ${this.options.client.server}: ${this.lastError ?? 'no answer'}`
       : synced ? `watching ${stats.map((s) => s.kind).join(', ')} at ${this.options.client.server}`
         : `waiting for the first list of ${waiting.join(', ')}`;
     return { name: 'kubernetes', synced, connected, detail };
