@@ -42,6 +42,7 @@ const USAGE = `usage: npm run bench -- [options]
   --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
   --workers N        pass --workers N to svcdns
   --svcdns-arg ARG   extra flag for svcdns (repeatable)
+  --node-arg ARG     extra Node/V8 flag for svcdns, e.g. --max-semi-space-size=2 (repeatable)
   --queries N        lines per query file (default 100000)
   --idle-wait S      wait up to S seconds for an idle machine before each run (default 30)
   --out FILE         JSON results (default bench/results/<date>.json)`;
@@ -59,6 +60,7 @@ interface Options {
   readonly traceGc: boolean;
   readonly workers?: number;
   readonly svcdnsArgs: string[];
+  readonly nodeArgs: string[];
   readonly queries: number;
   readonly idleWait: number;
   readonly out: string;
@@ -83,7 +85,7 @@ function parseOptions(argv: string[]): Options {
       mix: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, vs: { type: 'string' },
       scale: { type: 'string' }, servers: { type: 'string' }, clients: { type: 'string' }, 'tcp-clients': { type: 'string' },
       'no-latency': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
-      'svcdns-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
+      'svcdns-arg': { type: 'string', multiple: true }, 'node-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
       out: { type: 'string' }, help: { type: 'boolean' },
     },
   });
@@ -114,6 +116,7 @@ function parseOptions(argv: string[]): Options {
     traceGc: values['trace-gc'] ?? false,
     ...(values.workers === undefined ? {} : { workers: positive(values.workers, '--workers', 1) }),
     svcdnsArgs: values['svcdns-arg'] ?? [],
+    nodeArgs: values['node-arg'] ?? [],
     queries: positive(values.queries, '--queries', 100_000),
     idleWait: values['idle-wait'] === '0' ? 0 : positive(values['idle-wait'], '--idle-wait', 30),
     out: values.out ?? join(BENCH_DIR, 'results', `${date}.json`),
@@ -233,7 +236,7 @@ async function main(): Promise<void> {
     const ctx = {
       repoRoot: REPO_ROOT, cpu: SERVER_CPU, workDir, manifestsDir: workspace.manifestsDir, zoneDir: workspace.zoneDir,
       zones: workspace.zones, upstream: upstreamAddr, probeName: 'kubernetes.default.svc.cluster.local',
-      traceGc: opts.traceGc, svcdnsArgs: opts.svcdnsArgs, readyTimeoutMs: opts.scale === 'large' ? 180_000 : 60_000,
+      traceGc: opts.traceGc, svcdnsArgs: opts.svcdnsArgs, nodeArgs: opts.nodeArgs, readyTimeoutMs: opts.scale === 'large' ? 180_000 : 60_000,
       ...(opts.workers === undefined ? {} : { workers: opts.workers }),
     };
     const servers: RunningServer[] = [];

@@ -43,6 +43,8 @@ export interface ServerContext {
   readonly traceGc: boolean;
   /** Extra flags for svcdns, verbatim. */
   readonly svcdnsArgs: readonly string[];
+  /** Extra Node/V8 flags for svcdns (before the script), verbatim. */
+  readonly nodeArgs: readonly string[];
   readonly readyTimeoutMs: number;
 }
 
@@ -53,7 +55,7 @@ export function svcdnsEntry(repoRoot: string): string {
 async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
   const entry = svcdnsEntry(ctx.repoRoot);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build svcdns first (npm run build), or leave svcdns out with --servers`);
-  const nodeFlags = ctx.traceGc ? ['--trace-gc'] : [];
+  const nodeFlags = [...(ctx.traceGc ? ['--trace-gc'] : []), ...ctx.nodeArgs];
   const args = [...nodeFlags, entry, '--manifests', ctx.manifestsDir, '--listen', `127.0.0.1:${port}`, '--admin', 'none',
     // The comparison servers serve 10.in-addr.arpa for the ptr mix; svcdns gets the same reverse zone.
     '--zone', 'cluster.local', '--zone', '10.0.0.0/8', '--upstream', ctx.upstream, '--log-level', 'warn',

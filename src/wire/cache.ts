@@ -1,7 +1,10 @@
 // The cache of encoded answers, keyed by the exact question bytes (name as sent + type + class).
 //
-// Keying on the bytes as sent means a hit costs one latin-1 slice and no lower-casing, and the cached
-// records (whose owners point at the question and carry its letter case) fit the reply exactly. The
+// Keying on the bytes as sent means a hit needs no parsing or lower-casing, and the cached records
+// (whose owners point at the question and carry its letter case) fit the reply exactly. The maps are
+// keyed by a seeded hash of those bytes, and a hit compares the bytes with the entry's: making a
+// string of every question to look it up cost more than the rest of a hit's DNS work. Two questions
+// with one hash simply take turns in the cache. The
 // price: a client that randomises letter case (DNS 0x20) misses and gets a fresh build every time,
 // which is still a correct answer. Validity comes from generations only, never from TTLs: an entry
 // holds the epoch and the generation of every key its answer depends on, and is current while all match.
@@ -13,10 +16,19 @@
 // `older` is dropped. A hit in `older` moves the entry back to `recent`. So an entry used at least once
 // per half-cache of new entries stays, as with LRU, but a hit costs one Map lookup and no reordering:
 // the profile of the hit path showed lru-cache's bookkeeping at about a tenth of the DNS work.
+//
+// Once the cache has turned over (it is full), a question it has never held is admitted only one time
+// in ADMIT_ONE_IN. When the questions in use outnumber the entries, admitting every miss evicts
+// entries before anyone asks for them again: the hit rate is no better, and each admitted entry
+// lives just long enough to be promoted to V8's old space before it dies, which made garbage
+// collection the largest cost of an NXDOMAIN-heavy load (search-path expansions). A question asked
+// often still gets in after a few misses.
 import type { Generations, Question } from '../resolve/message.js';
 import type { EncodedAnswer } from './encode.js';
 
 export interface CachedAnswer {
+  /** The question bytes (name as sent, type, class) as a latin-1 string, to tell hash collisions apart. */
+  readonly key: string;
   readonly encoded: EncodedAnswer;
   /** The question the answer was built for (the key's bytes, parsed), for query events on a hit. */
   readonly question: Question;
@@ -42,8 +54,27 @@ export interface AnswerCacheOptions {
 const NOERROR = 0;
 const NXDOMAIN = 3;
 
+/** A full cache admits a question it does not hold one time in this many (chosen at random). */
+const ADMIT_ONE_IN = 4;
+
 /** Rough fixed cost of an entry beyond its record bytes: objects, arrays, map slots. */
 const ENTRY_OVERHEAD = 200;
+
+/** The question bytes start right after the 12-byte header. */
+const QUESTION_START = 12;
+
+/** FNV-1a over buf[from, to) from a per-cache seed, cut to 30 bits so V8 keeps it a small integer. */
+export function hashBytes(buf: Buffer, from: number, to: number, seed: number): number {
+  let hash = seed;
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+  return hash & 0x3fffffff;
+}
+
+function sameBytes(key: string, buf: Buffer, from: number, to: number): boolean {
+  if (key.length !== to - from) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== buf[from + i]) return false;
+  return true;
+}
 
 function entrySize(encoded: EncodedAnswer, keys: readonly string[], key: string): number {
   let size = ENTRY_OVERHEAD + key.length + encoded.records.length + encoded.ends.length * 8;
@@ -57,26 +88,33 @@ export class AnswerCache {
   /** Entries and bytes one generation of the map may hold before it is turned over. */
   private readonly generationEntries: number;
   private readonly generationBytes: number;
-  private recent = new Map<string, CachedAnswer>();
+  private recent = new Map<number, CachedAnswer>();
   private recentBytes = 0;
-  private older = new Map<string, CachedAnswer>();
+  private older = new Map<number, CachedAnswer>();
+  /** Unpredictable per process, so nobody can aim questions at one hash to push an entry out. */
+  private readonly seed: number;
 
-  constructor(options: AnswerCacheOptions) {
+  /** `random` picks the hash seed and decides admissions when the cache is full (tests fix it). */
+  constructor(options: AnswerCacheOptions, private readonly random: () => number = Math.random) {
+    this.seed = (random() * 0x100000000) >>> 0;
     this.source = options.generations;
     this.enabled = options.maxEntries > 0 && options.maxBytes > 0;
     this.generationEntries = Math.max(1, Math.floor(options.maxEntries / 2));
     this.generationBytes = Math.max(1, Math.floor(options.maxBytes / 2));
   }
 
-  /** The entry for `key`, current or stale (a stale one still lends its rotation counter). */
-  find(key: string): CachedAnswer | undefined {
-    const entry = this.recent.get(key);
-    if (entry !== undefined) return entry;
-    const old = this.older.get(key);
-    if (old !== undefined) {
-      this.older.delete(key);
-      this.insert(key, old);
-    }
+  /**
+   * The entry for the question in `query` (the bytes from offset 12 to `questionEnd`), current or
+   * stale (a stale one still lends its rotation counter).
+   */
+  find(query: Buffer, questionEnd: number): CachedAnswer | undefined {
+    const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
+    const entry = this.recent.get(hash);
+    if (entry !== undefined) return sameBytes(entry.key, query, QUESTION_START, questionEnd) ? entry : undefined;
+    const old = this.older.get(hash);
+    if (old === undefined || !sameBytes(old.key, query, QUESTION_START, questionEnd)) return undefined;
+    this.older.delete(hash);
+    this.insert(hash, old);
     return old;
   }
 
@@ -95,30 +133,41 @@ export class AnswerCache {
   }
 
   /**
-   * Stores `encoded`, built for `question` when the epoch was `epoch`, as depending on `keys` at their
-   * current generations. Returns the entry (also when the cache is disabled, so rotation state has a
-   * home for this one reply).
+   * Stores `encoded`, built for `question` (the bytes of `query` from 12 to `questionEnd`) when the
+   * epoch was `epoch`, as depending on `keys` at their current generations. Returns the entry (also
+   * when the cache is disabled or passes it up, so rotation state has a home for this one reply).
    */
-  store(key: string, question: Question, encoded: EncodedAnswer, keys: readonly string[], epoch: number, rotation: number): CachedAnswer {
+  store(
+    query: Buffer, questionEnd: number, question: Question, encoded: EncodedAnswer, keys: readonly string[], epoch: number, rotation: number,
+  ): CachedAnswer {
+    const key = query.toString('latin1', QUESTION_START, questionEnd);
     const generations = keys.map((k) => this.source.generation(k));
-    const entry: CachedAnswer = { encoded, question, epoch, keys, generations, rotation, checkedAt: -1, size: entrySize(encoded, keys, key) };
+    const entry: CachedAnswer = { key, encoded, question, epoch, keys, generations, rotation, checkedAt: -1, size: entrySize(encoded, keys, key) };
     if (!this.enabled) return entry;
-    this.older.delete(key);
-    const replaced = this.recent.get(key);
+    const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
+    // An entry for a question already held (a stale answer being replaced) is always admitted.
+    if (this.older.delete(hash)) {
+      this.insert(hash, entry);
+      return entry;
+    }
+    const replaced = this.recent.get(hash);
+    if (replaced === undefined && this.older.size > 0 && this.random() * ADMIT_ONE_IN >= 1) return entry;
     if (replaced !== undefined) {
-      this.recent.delete(key);
+      this.recent.delete(hash);
       this.recentBytes -= replaced.size;
     }
-    this.insert(key, entry);
+    this.insert(hash, entry);
     return entry;
   }
 
-  private insert(key: string, entry: CachedAnswer): void {
+  private insert(key: number, entry: CachedAnswer): void {
     if (this.recent.size >= this.generationEntries || this.recentBytes + entry.size > this.generationBytes) {
       this.older = this.recent;
       this.recent = new Map();
       this.recentBytes = 0;
     }
+    const displaced = this.recent.get(key);
+    if (displaced !== undefined) this.recentBytes -= displaced.size;
     this.recent.set(key, entry);
     this.recentBytes += entry.size;
   }

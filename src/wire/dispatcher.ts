@@ -117,9 +117,13 @@ export class Dispatcher {
     const startedAt = this.observer !== undefined ? process.hrtime.bigint() : 0n;
     let parsed: ParsedQuery | null = null;
     try {
+      // What the cache holds for the question, once the fast scan has found where it ends.
+      let looked = false;
+      let cached: CachedAnswer | undefined;
       if (scanQuery(query, this.head)) {
-        const reply = this.fromCache(query, this.head, client, startedAt);
-        if (reply !== null) return reply;
+        looked = true;
+        cached = this.cache.find(query, this.head.questionEnd);
+        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, this.head, client, cached, startedAt);
       }
       parsed = parseQuery(query);
       if (parsed.status === 'drop') return null;
@@ -127,7 +131,11 @@ export class Dispatcher {
         const rcode = ERROR_RCODES[parsed.status];
         return this.finish(query, parsed, client, buildErrorReply(query, parsed, rcode, this.maxUdpSize), rcode, 'error', startedAt);
       }
-      return this.answer(query, parsed, client, startedAt);
+      if (!looked) {
+        cached = this.cache.find(query, parsed.questionEnd);
+        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, parsed, client, cached, startedAt);
+      }
+      return this.answer(query, parsed, client, cached, startedAt);
     } catch (err) {
       // Only a bug gets here; the client still gets an answer when its question was readable.
       this.log.warn('dispatch', err, 'query handling failed');
@@ -136,25 +144,20 @@ export class Dispatcher {
   }
 
   /**
-   * The hot path: a plain query whose answer is cached and current is answered from the scanned
-   * header alone, without parsing the name into labels. Null when the cache cannot answer.
+   * A current cached answer. On the hot path `head` is the scanned header alone: a plain query is
+   * answered without ever parsing its name into labels (the entry holds its question for events).
    */
-  private fromCache(query: Buffer, head: QueryHead, client: Client, startedAt: bigint): Buffer | null {
-    const cached = this.cache.find(query.toString('latin1', 12, head.questionEnd));
-    if (cached === undefined || !this.cache.isCurrent(cached)) return null;
+  private fromCache(query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: bigint): Buffer {
     const encoded = cached.encoded;
     const reply = buildAnswerReply(query, head, encoded, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
     if (this.observer !== undefined) this.observe(query, cached.question, client, reply, encoded.rcode, 'cache', startedAt);
     return reply;
   }
 
-  private answer(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | null | Promise<Buffer | null> {
-    const key = query.toString('latin1', 12, parsed.questionEnd);
-    const cached = this.cache.find(key);
-    if (cached !== undefined && this.cache.isCurrent(cached)) {
-      const reply = buildAnswerReply(query, parsed, cached.encoded, nextRotation(cached), this.sizeLimit(parsed, client), this.maxUdpSize);
-      return this.finish(query, parsed, client, reply, cached.encoded.rcode, 'cache', startedAt);
-    }
+  /** A question the cache cannot answer (`cached` may be a stale entry: it lends its rotation). */
+  private answer(
+    query: Buffer, parsed: ParsedQuery, client: Client, cached: CachedAnswer | undefined, startedAt: bigint,
+  ): Buffer | null | Promise<Buffer | null> {
     const epoch = this.generations.epoch;
     let answer: Answer | Promise<Answer> | null;
     try {
@@ -173,7 +176,7 @@ export class Dispatcher {
         },
       );
     }
-    const entry = answer.dependsOn === null ? null : { key, epoch, previous: cached };
+    const entry = answer.dependsOn === null ? null : { epoch, previous: cached };
     return this.reply(query, parsed, client, answer, entry, startedAt);
   }
 
@@ -184,7 +187,7 @@ export class Dispatcher {
    */
   private reply(
     query: Buffer, parsed: ParsedQuery, client: Client, answer: Answer,
-    cacheAs: { key: string; epoch: number; previous: CachedAnswer | undefined } | null, startedAt: bigint,
+    cacheAs: { epoch: number; previous: CachedAnswer | undefined } | null, startedAt: bigint,
   ): Buffer {
     let encoded;
     try {
@@ -196,7 +199,7 @@ export class Dispatcher {
     let shift = 0;
     if (cacheAs !== null && answer.dependsOn !== null) {
       // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
-      const entry = this.cache.store(cacheAs.key, parsed.question!, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
+      const entry = this.cache.store(query, parsed.questionEnd, parsed.question!, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
       shift = nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);

@@ -58,9 +58,11 @@ export class AnswerEncoder {
     this.out.reset();
     this.names.begin(base, questionLabels);
     const ends: number[] = [];
-    const written: WrittenRecord[] = [];
+    // What rotation needs to know about each answer record; nothing to collect when it never rotates.
+    const written: WrittenRecord[] | null = answer.rotate === true ? [] : null;
     for (const record of answer.answer) {
-      written.push(this.writeRecord(record));
+      const shape = this.writeRecord(record);
+      written?.push(shape);
       ends.push(this.out.length);
     }
     for (const record of answer.authority) {
@@ -81,7 +83,7 @@ export class AnswerEncoder {
       answerCount: answer.answer.length,
       authorityCount: answer.authority.length,
       additionalCount: answer.additional.length,
-      rotation: answer.rotate === true ? findRotationRun(written, ends) : null,
+      rotation: written !== null ? findRotationRun(written, ends) : null,
     };
   }
 

@@ -59,16 +59,19 @@ interface NameRead {
   end: number;
 }
 
-/** The question name: uncompressed labels only (a pointer here is FORMERR). Null when malformed. */
+/**
+ * The question name: uncompressed labels only (a pointer here is FORMERR). Null when malformed.
+ * A name already in lower case (the usual case) gets one array for both `labels` and `lower`.
+ */
 function readQuestionName(buf: Buffer, offset: number): NameRead | null {
   const labels: string[] = [];
-  const lower: string[] = [];
+  let lower: string[] | null = null;
   let wireLength = 1;
   let at = offset;
   for (;;) {
     if (at >= buf.length) return null;
     const length = buf[at]!;
-    if (length === 0) return { labels, lower, end: at + 1 };
+    if (length === 0) return { labels, lower: lower ?? labels, end: at + 1 };
     // 0xC0 is a pointer, 0x40 and 0x80 are extended label types: none belongs in a question.
     if (length > 63) return null;
     const start = at + 1;
@@ -76,8 +79,10 @@ function readQuestionName(buf: Buffer, offset: number): NameRead | null {
     wireLength += length + 1;
     if (end > buf.length || wireLength > MAX_NAME_WIRE_LENGTH) return null;
     const label = buf.toString('latin1', start, end);
+    const lowered = lowerLabel(buf, start, end, label);
+    if (lower === null && lowered !== label) lower = labels.slice();
     labels.push(label);
-    lower.push(lowerLabel(buf, start, end, label));
+    lower?.push(lowered);
     at = end;
   }
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client, Generations } from '../../../src/resolve/message.js';
 import { RRType } from '../../../src/resolve/message.js';
-import { AnswerCache } from '../../../src/wire/cache.js';
+import { AnswerCache, hashBytes } from '../../../src/wire/cache.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
 import { AnswerEncoder } from '../../../src/wire/encode.js';
 import { newQueryHead, parseQuery, scanQuery } from '../../../src/wire/query.js';
@@ -96,40 +96,91 @@ class VersionedGenerations implements Generations {
 
 const QUESTION = { labels: NAME, lower: NAME, type: RRType.A, class: 1 };
 
+/** A message whose question bytes (from offset 12) are `key`, for the cache's byte-keyed API. */
+function msg(key: string): [Buffer, number] {
+  const buf = Buffer.from(`${'\0'.repeat(12)}${key}`, 'latin1');
+  return [buf, buf.length];
+}
+
 function encoded(address = '10.0.0.1') {
   return new AnswerEncoder().encode(answer({ answer: [aRecord(NAME.join('.'), address)] }), NAME, 12 + 31 + 4);
 }
 
 describe('AnswerCache', () => {
+  const ALWAYS = (): number => 0;
+  const NEVER = (): number => 0.99;
+
   it('holds at most maxEntries entries', () => {
-    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 });
-    for (let i = 0; i < 10; i++) cache.store(`key${i}`, QUESTION, encoded(), ['svc'], 1, 0);
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, ALWAYS);
+    for (let i = 0; i < 10; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
     expect(cache.size).toBeLessThanOrEqual(4);
-    expect(cache.find('key9')).toBeDefined();
-    expect(cache.find('key0')).toBeUndefined();
+    expect(cache.find(...msg('key9'))).toBeDefined();
+    expect(cache.find(...msg('key0'))).toBeUndefined();
   });
 
   it('keeps an entry that is used while newer ones arrive', () => {
-    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 });
-    cache.store('hot', QUESTION, encoded(), ['svc'], 1, 0);
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, ALWAYS);
+    cache.store(...msg('hot'), QUESTION, encoded(), ['svc'], 1, 0);
     for (let i = 0; i < 20; i++) {
-      cache.store(`cold${i}`, QUESTION, encoded(), ['svc'], 1, 0);
-      expect(cache.find('hot')).toBeDefined();
+      cache.store(...msg(`cold${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+      expect(cache.find(...msg('hot'))).toBeDefined();
     }
   });
 
   it('stays within its byte budget', () => {
     const one = encoded();
-    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 1000, maxBytes: 2000 });
-    for (let i = 0; i < 100; i++) cache.store(`key${i}`, QUESTION, one, ['svc'], 1, 0);
-    const perEntry = cache.store('probe', QUESTION, one, ['svc'], 1, 0).size;
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 1000, maxBytes: 2000 }, ALWAYS);
+    for (let i = 0; i < 100; i++) cache.store(...msg(`key${i}`), QUESTION, one, ['svc'], 1, 0);
+    const perEntry = cache.store(...msg('probe'), QUESTION, one, ['svc'], 1, 0).size;
     expect(cache.size * perEntry).toBeLessThanOrEqual(2000);
+  });
+
+  it('once full, admits a question it never held only when chosen, but always replaces one it holds', () => {
+    let admit = true;
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, () => (admit ? ALWAYS() : NEVER()));
+    for (let i = 0; i < 4; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+    expect(cache.find(...msg('key3'))).toBeDefined();
+    admit = false;
+    cache.store(...msg('newcomer'), QUESTION, encoded(), ['svc'], 1, 0);
+    expect(cache.find(...msg('newcomer'))).toBeUndefined();
+    const replacement = encoded('10.0.0.9');
+    cache.store(...msg('key3'), QUESTION, replacement, ['svc'], 1, 0);
+    expect(cache.find(...msg('key3'))?.encoded).toBe(replacement);
+    admit = true;
+    cache.store(...msg('newcomer'), QUESTION, encoded(), ['svc'], 1, 0);
+    expect(cache.find(...msg('newcomer'))).toBeDefined();
+  });
+
+  it('tells two questions with the same hash apart: they take turns, never answer for each other', () => {
+    // Seed 0 (ALWAYS): find two keys whose hashes collide.
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null; i++) {
+      const [buf, end] = msg(`name-${i}`);
+      const hash = hashBytes(buf, 12, end, 0);
+      const other = seen.get(hash);
+      if (other !== undefined) pair = [other, `name-${i}`];
+      seen.set(hash, `name-${i}`);
+    }
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 100, maxBytes: 1 << 20 }, ALWAYS);
+    const [first, second] = pair;
+    cache.store(...msg(first), QUESTION, encoded('10.0.0.1'), ['svc'], 1, 0);
+    expect(cache.find(...msg(second))).toBeUndefined();
+    cache.store(...msg(second), QUESTION, encoded('10.0.0.2'), ['svc'], 1, 0);
+    expect(cache.find(...msg(second))?.key).toBe(second);
+    expect(cache.find(...msg(first))).toBeUndefined();
+  });
+
+  it('admits everything while it is filling up', () => {
+    const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 100, maxBytes: 1 << 20 }, NEVER);
+    for (let i = 0; i < 50; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+    expect(cache.size).toBe(50);
   });
 
   it('checks the keys of an entry only when the zone has changed since its last check', () => {
     const generations = new VersionedGenerations();
     const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
-    const entry = cache.store('k', QUESTION, encoded(), ['svc', 'other'], 1, 0);
+    const entry = cache.store(...msg('k'), QUESTION, encoded(), ['svc', 'other'], 1, 0);
     expect(cache.isCurrent(entry)).toBe(true);
     const reads = generations.reads;
     expect(cache.isCurrent(entry)).toBe(true);
@@ -144,7 +195,7 @@ describe('AnswerCache', () => {
   it('turns stale when the epoch moves even if a source reports no version', () => {
     const generations = { epoch: 1, generation: () => 0 };
     const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
-    const entry = cache.store('k', QUESTION, encoded(), [], 1, 0);
+    const entry = cache.store(...msg('k'), QUESTION, encoded(), [], 1, 0);
     expect(cache.isCurrent(entry)).toBe(true);
     generations.epoch = 2;
     expect(cache.isCurrent(entry)).toBe(false);
