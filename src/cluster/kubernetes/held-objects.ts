@@ -13,6 +13,13 @@ export interface HeldHooks {
   onHeldChange?(key: string, held: boolean): void;
 }
 
+/** One list in progress, fed page by page. */
+export interface ListApplication {
+  add(raw: unknown): void;
+  /** The list is complete: apply what is pending, and remove what was held but not listed. */
+  finish(): void;
+}
+
 export class HeldObjects {
   /** Key → resourceVersion of every object delivered to the sink. */
   private readonly held = new Map<string, string>();
@@ -37,18 +44,33 @@ export class HeldObjects {
   }
 
   /**
-   * A list item: applied, unless it is held at this very resourceVersion (unchanged since, so a relist
-   * after a 410, mostly the same objects, converts and compares only what changed). Returns its key
-   * when the sink holds it afterwards.
+   * Starts applying a list. An item held at its very resourceVersion is unchanged and skipped (a relist
+   * after a 410 is mostly the same objects). `atomic`: nothing reaches the sink before the last page,
+   * then every change at once, so answers never mix the old and the new state (a relist while serving);
+   * otherwise each page is applied as it comes (the first list: less memory, nothing served yet).
    */
-  applyListed(raw: unknown): string | null {
-    const rv = rawResourceVersion(raw);
-    const identity = rawIdentity(this.spec.kind, raw);
-    if (identity !== null && rv !== undefined && this.held.get(identity.key) === rv) return identity.key;
-    const converted = this.convert(raw);
-    if (converted === null) return null;
-    this.hold(converted, rv);
-    return keyOf(converted);
+  beginList(atomic: boolean): ListApplication {
+    const seen = new Set<string>();
+    const pending: { object: ClusterObject; resourceVersion: string | undefined }[] = [];
+    return {
+      add: (raw) => {
+        const resourceVersion = rawResourceVersion(raw);
+        const identity = rawIdentity(this.spec.kind, raw);
+        if (identity !== null && resourceVersion !== undefined && this.held.get(identity.key) === resourceVersion) {
+          seen.add(identity.key);
+          return;
+        }
+        const object = this.convert(raw);
+        if (object === null) return;
+        seen.add(keyOf(object));
+        if (atomic) pending.push({ object, resourceVersion });
+        else this.hold(object, resourceVersion);
+      },
+      finish: () => {
+        for (const { object, resourceVersion } of pending) this.hold(object, resourceVersion);
+        for (const key of [...this.held.keys()]) if (!seen.has(key)) this.drop(key);
+      },
+    };
   }
 
   /** An ADDED or MODIFIED object: held if it converts and is exposed, otherwise whatever was held goes. */
@@ -62,11 +84,6 @@ export class HeldObjects {
   dropRaw(raw: unknown): void {
     const identity = rawIdentity(this.spec.kind, raw);
     if (identity !== null) this.drop(identity.key);
-  }
-
-  /** After a complete list: what was held but not listed is gone. */
-  keepOnly(listed: ReadonlySet<string>): void {
-    for (const key of [...this.held.keys()]) if (!listed.has(key)) this.drop(key);
   }
 
   dropNamespace(namespace: string): void {

@@ -1,7 +1,8 @@
 // The list/watch loop of one resource, with its own restart policy (client-node's informer stops for
 // good after most errors and sleeps up to 30 s after a quiet watch closes; see libraries.md §2):
-//   - list in pages of `pageSize`, applying each page as it arrives (no whole list held in memory),
-//     then remove what was held but is no longer listed: after a relist the state is exactly the list;
+//   - list in pages of `pageSize`; the first list is applied page by page (nothing is served yet, and
+//     no whole list is held in memory), a relist in one step after its last page (answers never mix
+//     old and new state); what was held but is no longer listed is removed: the state is the list;
 //   - watch from the list's resourceVersion with bookmarks; a watch that ends is resumed at once from
 //     the last resourceVersion seen; a silent one (no bytes for the silence timeout) is restarted;
 //   - 410 Gone relists; any other failure retries after a capped, jittered exponential back-off, from
@@ -176,8 +177,10 @@ export class Reflector {
 
   /** What a watch's end means for the next step; returns whether a list is needed. */
   private async afterWatch(outcome: WatchOutcome, fromFreshList: boolean): Promise<boolean> {
+    // A watch that did work proves the connection healthy again: a failure ending it starts the back-off
+    // over (a reset after hours of streaming is retried in well under a second, not after 30 s).
     const productive = outcome.lines > 0 || outcome.durationMs >= this.options.quickEndMs;
-    if (productive && outcome.end !== 'error') this.backoff.reset();
+    if (productive) this.backoff.reset();
     switch (outcome.end) {
       case 'stopped':
         return false;
@@ -240,7 +243,7 @@ export class Reflector {
 
   private async listAll(): Promise<ListResult> {
     this.phase = 'listing';
-    const seen = new Set<string>();
+    let application = this.held.beginList(this.hasSynced);
     let token: string | undefined;
     let resourceVersion = '';
     let restartedAfterExpiry = false;
@@ -258,7 +261,7 @@ export class Reflector {
           // The continue token outlived its snapshot: start the list over (what is applied stays).
           restartedAfterExpiry = true;
           token = undefined;
-          seen.clear();
+          application = this.held.beginList(this.hasSynced);
           continue;
         }
         return { ok: false, error: `list ${this.spec.resource}: ${describeError(err)}`, retryAfterMs: retryAfterMs(err) };
@@ -266,14 +269,11 @@ export class Reflector {
       if (this.stopping.signal.aborted) return { ok: 'stopped' };
       this.setConnected(true);
       if (token === undefined) resourceVersion = page.resourceVersion;
-      for (const item of page.items) {
-        const key = this.held.applyListed(item);
-        if (key !== null) seen.add(key);
-      }
+      for (const item of page.items) application.add(item);
       if (page.continueToken === null) break;
       token = page.continueToken;
     }
-    this.held.keepOnly(seen);
+    application.finish();
     this.resourceVersion = resourceVersion;
     this.lastListAt = Date.now();
     this.counters.lists++;

@@ -190,6 +190,24 @@ describe('watching', () => {
     expect(reflector.stats()).toMatchObject({ watchExpired: 1, lists: 2 });
   });
 
+  it('a relist over several pages reaches the sink in one step after its last page (never old and new mixed)', async () => {
+    for (let i = 0; i < 6; i++) server.create(service('demo', `s${i}`, {}, `10.96.0.${i + 1}`));
+    const { reflector, sink } = start('service', { pageSize: 2 });
+    await reflector.firstAttempt;
+    const listsAtCall: number[] = [];
+    const upsert = sink.upsert.bind(sink);
+    sink.upsert = (object) => {
+      listsAtCall.push(server.requestCount('services', 'list'));
+      upsert(object);
+    };
+    await server.restart(Array.from({ length: 6 }, (_, i) => service('demo', `s${i}`, {}, `10.96.1.${i + 1}`)));
+    await eventually(() => reflector.stats().relists === 1);
+    expect(listRequests().filter((r) => r.query.continue === undefined)).toHaveLength(2);
+    expect(listsAtCall).toHaveLength(6);
+    // Every upsert of the relist came after its third (last) page.
+    expect(new Set(listsAtCall)).toEqual(new Set([6]));
+  });
+
   it('a relist skips objects held at the same resourceVersion and applies only what changed', async () => {
     server.create(service('demo', 'same'));
     server.create(service('demo', 'changes'));
