@@ -2,7 +2,8 @@
 // and bytes, fresh for min(record TTLs, cap); served with their TTLs counted down in place.
 import { LRUCache } from 'lru-cache';
 import { Rcode, RRType } from '../message.js';
-import { Section, soaMinimum, walkRecords, withoutEdnsOptions } from './records.js';
+import { soaMinimum, withoutEdnsOptions } from './records.js';
+import { Section, type RecordSpan } from './walk.js';
 import { isTruncated, rcodeOf } from './wire.js';
 
 /**
@@ -21,8 +22,8 @@ export interface CachePolicy {
 export interface CachedReply {
   /** The upstream's reply with EDNS options removed; TTLs as received. */
   readonly wire: Buffer;
-  readonly ttlOffsets: readonly number[];
-  readonly ttls: readonly number[];
+  /** Its records but the OPT: where each TTL is counted down, and the answers a lookup decodes. */
+  readonly records: readonly RecordSpan[];
   /** Seconds it is fresh for; also the ceiling of every TTL served from it. */
   readonly lifetime: number;
   /** Clock reading (ms) when it was stored. */
@@ -30,45 +31,37 @@ export interface CachedReply {
 }
 
 /**
- * The reply as a cache entry, or null when it must not be cached: SERVFAIL, REFUSED and other errors,
- * truncated replies, negative answers without a SOA (RFC 2308 §5), and anything with a TTL of 0.
+ * The reply (checked where it was received; `spans` from that walk) as a cache entry, or null when it
+ * must not be cached: SERVFAIL, REFUSED and other errors, truncated replies, negative answers without a
+ * SOA (RFC 2308 §5), and anything with a TTL of 0.
  */
-export function toCachedReply(reply: Buffer, questionEnd: number, policy: CachePolicy, now: number): CachedReply | null {
+export function toCachedReply(reply: Buffer, spans: readonly RecordSpan[], policy: CachePolicy, now: number): CachedReply | null {
   if (isTruncated(reply)) return null;
   const rcode = rcodeOf(reply);
   if (rcode !== Rcode.NOERROR && rcode !== Rcode.NXDOMAIN) return null;
-  const received = walkRecords(reply, questionEnd);
-  if (received === null) return null;
-  const wire = withoutEdnsOptions(reply, received);
-  const spans = wire === reply ? received : walkRecords(wire, questionEnd);
-  if (spans === null) return null;
-
   const records = spans.filter((s) => s.type !== RRType.OPT);
   const answers = records.filter((s) => s.section === Section.Answer);
   const negative = rcode === Rcode.NXDOMAIN || answers.length === 0;
   let lifetime = negative ? policy.negativeMaxTtl : policy.maxTtl;
   if (negative) {
     const soa = records.find((s) => s.section === Section.Authority && s.type === RRType.SOA);
-    const minimum = soa === undefined ? null : soaMinimum(wire, soa);
+    const minimum = soa === undefined ? null : soaMinimum(reply, soa);
     if (minimum === null) return null;
     lifetime = Math.min(lifetime, minimum);
   }
   for (const r of records) lifetime = Math.min(lifetime, r.ttl);
   if (!(lifetime > 0)) return null;
-  return {
-    wire, lifetime, storedAt: now,
-    ttlOffsets: records.map((r) => r.ttlOffset),
-    ttls: records.map((r) => r.ttl),
-  };
+  // Dropping the OPT's options moves no other record: `records` stays true for the stripped wire.
+  return { wire: withoutEdnsOptions(reply, spans).wire, records, lifetime, storedAt: now };
 }
 
 /** A copy of the cached reply with every TTL counted down by the whole seconds since it was stored. */
 export function renderCached(entry: CachedReply, now: number, stale: boolean): Buffer {
   const out = Buffer.from(entry.wire);
   const elapsed = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
-  for (let i = 0; i < entry.ttlOffsets.length; i++) {
-    const ttl = stale ? STALE_TTL_SECONDS : Math.max(0, Math.min(entry.ttls[i]!, entry.lifetime) - elapsed);
-    out.writeUInt32BE(ttl, entry.ttlOffsets[i]!);
+  for (const record of entry.records) {
+    const ttl = stale ? STALE_TTL_SECONDS : Math.max(0, Math.min(record.ttl, entry.lifetime) - elapsed);
+    out.writeUInt32BE(ttl, record.ttlOffset);
   }
   return out;
 }
@@ -87,8 +80,10 @@ export interface CacheHit {
   readonly fresh: boolean;
 }
 
-/** Fixed cost per entry beyond its bytes (key, offsets, bookkeeping), so the byte bound is honest. */
+/** Fixed cost per entry beyond its bytes (key, spans, bookkeeping), so the byte bound is honest. */
 const ENTRY_OVERHEAD = 96;
+/** A record span: a small object of eight numbers. */
+const SPAN_OVERHEAD = 64;
 
 export class ResponseCache {
   private readonly lru: LRUCache<string, CachedReply> | null;
@@ -103,7 +98,7 @@ export class ResponseCache {
       ? new LRUCache<string, CachedReply>({
           max: options.maxEntries,
           maxSize: options.maxBytes,
-          sizeCalculation: (entry, key) => entry.wire.length + key.length + entry.ttlOffsets.length * 16 + ENTRY_OVERHEAD,
+          sizeCalculation: (entry, key) => entry.wire.length + key.length + entry.records.length * SPAN_OVERHEAD + ENTRY_OVERHEAD,
           perf: { now: options.now },
           ttlResolution: 0,
         })

@@ -4,7 +4,8 @@ import type { Client, Forwarder, Question, ResourceRecord, UpstreamLookup } from
 import { ResponseCache, renderCached, toCachedReply, type CachePolicy, type CachedReply } from './cache.js';
 import { UpstreamPool, type UpstreamStatus } from './health.js';
 import { silentLogger, type ForwardLogger } from './logger.js';
-import { decodeAnswers, walkRecords, withoutEdnsOptionsIn } from './records.js';
+import { decodeAnswers, withoutEdnsOptions, type SpannedReply } from './records.js';
+import type { RecordSpan } from './walk.js';
 import { describe, tcpExchange, type ExchangeResult, type UdpChannel, type Upstream } from './transport.js';
 import {
   TCP_LIMIT, buildQuery, cacheKey, isTruncated, rcodeOf, readQuestion, refusedReply, replyBudget, replyForClient,
@@ -45,7 +46,7 @@ export interface ForwarderStats {
   readonly coalesced: number;
   /** Queries answered REFUSED because maxConcurrent exchanges were in flight. */
   readonly refused: number;
-  /** Exchanges with one upstream that failed (timeout, refused, network). */
+  /** Exchanges with one upstream that failed (timeout, refused, network, a malformed reply). */
   readonly upstreamFailures: number;
   /** Queries for which every upstream failed. */
   readonly exhausted: number;
@@ -64,12 +65,13 @@ export interface LookupResult {
 
 /** What one query came to, before it is made a particular client's reply. */
 type Served =
-  | { readonly kind: 'reply'; readonly wire: Buffer }
+  /** `records`: the spans of the records in `wire` (at least its answers), so nothing walks it again. */
+  | { readonly kind: 'reply'; readonly wire: Buffer; readonly records: readonly RecordSpan[] }
   | { readonly kind: 'busy' }
   | { readonly kind: 'failed' };
 
 type Fetched =
-  | { readonly kind: 'reply'; readonly reply: Buffer; readonly entry: CachedReply | null }
+  | { readonly kind: 'reply'; readonly reply: SpannedReply; readonly entry: CachedReply | null }
   | { readonly kind: 'failed' };
 
 export class UpstreamForwarder implements Forwarder, UpstreamLookup {
@@ -141,10 +143,10 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
       if (served.kind !== 'reply') return null;
       // A cached reply carries the question as a client spelled it (WWW.Example.COM); with our own
       // question bytes in its place, owner names compressed against it read as we asked.
+      // Same length as what was walked (a reply never exceeds TCP_LIMIT), so the spans still hold.
       const wire = replyForClient(served.wire, query, asked, TCP_LIMIT);
-      const spans = walkRecords(wire, asked.questionEnd);
-      if (spans === null) return null;
-      return { rcode: rcodeOf(wire), records: decodeAnswers(wire, spans).map((r) => asAsked(r, name)), truncated: isTruncated(wire) };
+      const records = wire.length === served.wire.length ? decodeAnswers(wire, served.records) : [];
+      return { rcode: rcodeOf(wire), records: records.map((r) => asAsked(r, name)), truncated: isTruncated(wire) };
     } catch (err) {
       this.logger.error({ err, name, type }, 'upstream lookup failed unexpectedly');
       return null;
@@ -183,7 +185,7 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
     const hit = this.cache.get(key);
     if (hit?.fresh) {
       this.counters.cacheHits++;
-      return { kind: 'reply', wire: renderCached(hit.entry, this.now(), false) };
+      return { kind: 'reply', wire: renderCached(hit.entry, this.now(), false), records: hit.entry.records };
     }
     this.counters.cacheMisses++;
     let pending = this.inflight.get(key);
@@ -200,12 +202,13 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
     }
     const fetched = await pending;
     if (fetched.kind === 'reply') {
-      return { kind: 'reply', wire: fetched.entry === null ? fetched.reply : renderCached(fetched.entry, this.now(), false) };
+      const { entry, reply } = fetched;
+      return { kind: 'reply', wire: entry === null ? reply.wire : renderCached(entry, this.now(), false), records: reply.spans };
     }
     const fallback = this.serveStale ? this.cache.get(key) : undefined;
     if (fallback !== undefined) {
       if (!fallback.fresh) this.counters.staleServed++;
-      return { kind: 'reply', wire: renderCached(fallback.entry, this.now(), !fallback.fresh) };
+      return { kind: 'reply', wire: renderCached(fallback.entry, this.now(), !fallback.fresh), records: fallback.entry.records };
     }
     return { kind: 'failed' };
   }
@@ -226,11 +229,11 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
       const result = await this.exchange(channel, relayed, asked);
       if (result.ok) {
         this.pool.succeeded(channel);
-        const questionEnd = result.question.questionEnd;
-        const entry = toCachedReply(result.reply, questionEnd, this.policy, this.now());
+        const entry = toCachedReply(result.reply, result.spans, this.policy, this.now());
         if (entry !== null && !this.closed) this.cache.set(key, entry);
         // Not cacheable (an error, TTL 0): still shared by coalesced clients, so without the first one's cookie.
-        return { kind: 'reply', reply: entry?.wire ?? withoutEdnsOptionsIn(result.reply, questionEnd), entry };
+        const reply = entry === null ? withoutEdnsOptions(result.reply, result.spans) : { wire: entry.wire, spans: entry.records };
+        return { kind: 'reply', reply, entry };
       }
       if (result.failure === 'closed') break;
       this.counters.upstreamFailures++;

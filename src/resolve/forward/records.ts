@@ -1,61 +1,38 @@
-// A walk over the records of an upstream reply: where each TTL sits (to count it down in place),
-// the SOA of a negative answer, the OPT record; and the answer section decoded for ExternalName chasing.
+// What is done with the records of a walked upstream reply: EDNS options dropped before caching, the
+// SOA minimum of a negative answer, and the answer section decoded for ExternalName chasing.
 import { RRType, type RData, type ResourceRecord } from '../message.js';
-import { HEADER_SIZE, readName, skipName } from './wire.js';
+import { Section, type RecordSpan } from './walk.js';
+import { readName } from './wire.js';
 
-export const Section = { Answer: 0, Authority: 1, Additional: 2 } as const;
-export type Section = (typeof Section)[keyof typeof Section];
-
-export interface RecordSpan {
-  readonly section: Section;
-  readonly nameOffset: number;
-  readonly type: number;
-  readonly class: number;
-  readonly ttlOffset: number;
-  readonly ttl: number;
-  readonly rdataOffset: number;
-  readonly rdataLength: number;
+/** A reply with the spans of its records, as walked where it was received. */
+export interface SpannedReply {
+  readonly wire: Buffer;
+  readonly spans: readonly RecordSpan[];
 }
 
-/** Every record after the question, or null when the message is malformed. */
-export function walkRecords(buf: Buffer, questionEnd: number): RecordSpan[] | null {
-  if (buf.length < HEADER_SIZE) return null;
-  const counts = [buf.readUInt16BE(6), buf.readUInt16BE(8), buf.readUInt16BE(10)] as const;
-  const spans: RecordSpan[] = [];
-  let pos = questionEnd;
-  for (const section of [Section.Answer, Section.Authority, Section.Additional]) {
-    for (let i = 0; i < counts[section]; i++) {
-      const nameEnd = skipName(buf, pos);
-      if (nameEnd === null || nameEnd + 10 > buf.length) return null;
-      const rdataLength = buf.readUInt16BE(nameEnd + 8);
-      const rdataOffset = nameEnd + 10;
-      if (rdataOffset + rdataLength > buf.length) return null;
-      spans.push({
-        section, nameOffset: pos, type: buf.readUInt16BE(nameEnd), class: buf.readUInt16BE(nameEnd + 2),
-        ttlOffset: nameEnd + 4, ttl: buf.readUInt32BE(nameEnd + 4), rdataOffset, rdataLength,
-      });
-      pos = rdataOffset + rdataLength;
-    }
-  }
-  return spans;
-}
+/** EDNS option 12 (RFC 7830): bytes that mean nothing, to blank options out without moving anything. */
+const PADDING_OPTION = 12;
 
 /**
- * The reply with the options of its OPT record dropped (cookies, padding and the like belong to one
- * client's exchange and must not be replayed to others from the cache). Spans are re-walked by the caller.
+ * The reply without the options of its OPT record (cookies, padding and the like belong to one
+ * client's exchange and must not be replayed to others from the cache). An OPT record that ends the
+ * message loses them; one that does not (a record after it may point at names after it) keeps its
+ * length, its options overwritten by one padding option. The spans stay true for the result.
  */
-export function withoutEdnsOptions(buf: Buffer, spans: readonly RecordSpan[]): Buffer {
+export function withoutEdnsOptions(buf: Buffer, spans: readonly RecordSpan[]): SpannedReply {
   const opt = spans.find((s) => s.type === RRType.OPT && s.section === Section.Additional);
-  if (opt === undefined || opt.rdataLength === 0) return buf;
-  const out = Buffer.concat([buf.subarray(0, opt.rdataOffset), buf.subarray(opt.rdataOffset + opt.rdataLength)]);
-  out.writeUInt16BE(0, opt.rdataOffset - 2);
-  return out;
-}
-
-/** The same for a whole message; unchanged when it does not walk. */
-export function withoutEdnsOptionsIn(buf: Buffer, questionEnd: number): Buffer {
-  const spans = walkRecords(buf, questionEnd);
-  return spans === null ? buf : withoutEdnsOptions(buf, spans);
+  if (opt === undefined || opt.rdataLength === 0) return { wire: buf, spans };
+  if (opt.rdataOffset + opt.rdataLength === buf.length) {
+    const wire = Buffer.from(buf.subarray(0, opt.rdataOffset));
+    wire.writeUInt16BE(0, opt.rdataOffset - 2);
+    return { wire, spans: spans.map((s) => (s === opt ? { ...s, rdataLength: 0 } : s)) };
+  }
+  // The walker let through only options that fill the RDATA exactly, so there are at least 4 bytes.
+  const wire = Buffer.from(buf);
+  wire.fill(0, opt.rdataOffset, opt.rdataOffset + opt.rdataLength);
+  wire.writeUInt16BE(PADDING_OPTION, opt.rdataOffset);
+  wire.writeUInt16BE(opt.rdataLength - 4, opt.rdataOffset + 2);
+  return { wire, spans };
 }
 
 /** SOA minimum: the last four bytes of its RDATA, whatever the (possibly compressed) names before them. */
@@ -175,7 +152,8 @@ export function decodeAnswers(buf: Buffer, spans: readonly RecordSpan[]): Resour
     const name = readName(buf, span.nameOffset);
     const data = decodeRData(buf, span);
     if (name === null || data === null) continue;
-    records.push({ name: dotted(name.labels), ttl: span.ttl, class: span.class, data });
+    // The TTL as in `buf` (counted down when served from the cache), not as the span recorded it.
+    records.push({ name: dotted(name.labels), ttl: buf.readUInt32BE(span.ttlOffset), class: span.class, data });
   }
   return records;
 }

@@ -1,29 +1,33 @@
 // Exchanges with one upstream: UDP over a connected socket of our own (the kernel drops datagrams from
-// anyone else, and a closed port comes back at once as ECONNREFUSED), TCP for truncated replies.
+// anyone else, and a closed port comes back at once as ECONNREFUSED), TCP for truncated replies. Every
+// reply is screened here, as it arrives (screen.ts): what comes out of an exchange is sound.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { isResponse, randomId, readQuestion, sameQuestion, withId, type WireQuestion } from './wire.js';
+import { screenReply, type Screened } from './screen.js';
+import type { RecordSpan } from './walk.js';
+import { randomId, withId, type WireQuestion } from './wire.js';
 
 export interface Upstream {
   readonly host: string;
   readonly port: number;
 }
 
-export type ExchangeFailure = 'timeout' | 'refused' | 'network' | 'closed' | 'busy';
+/** `malformed`: the upstream's reply to our query failed the screening (a broken or hostile upstream). */
+export type ExchangeFailure = 'timeout' | 'refused' | 'network' | 'closed' | 'busy' | 'malformed';
 
 export type ExchangeResult =
-  | { readonly ok: true; readonly reply: Buffer; readonly question: WireQuestion }
+  | { readonly ok: true; readonly reply: Buffer; readonly question: WireQuestion; readonly spans: readonly RecordSpan[] }
   | { readonly ok: false; readonly failure: ExchangeFailure; readonly detail: string };
 
 export function describe(u: Upstream): string {
   return u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`;
 }
 
-/** A reply is ours when it is a response with our ID and the question we asked (any letter case). */
-function matchReply(buf: Buffer, id: number, asked: WireQuestion): WireQuestion | null {
-  if (!isResponse(buf) || buf.readUInt16BE(0) !== id) return null;
-  const answered = readQuestion(buf);
-  return answered !== null && sameQuestion(answered, asked) ? answered : null;
+/** The outcome of an exchange once our reply has come: sound, or a failure. */
+function outcome(screened: Exclude<Screened, { kind: 'stray' }>): ExchangeResult {
+  return screened.kind === 'reply'
+    ? { ok: true, reply: screened.reply, question: screened.question, spans: screened.spans }
+    : { ok: false, failure: 'malformed', detail: screened.problem };
 }
 
 interface Pending {
@@ -119,9 +123,9 @@ export class UdpChannel {
     if (msg.length < 12) return;
     const pending = this.pending.get(msg.readUInt16BE(0));
     if (pending === undefined) return; // late or stray
-    const question = matchReply(msg, msg.readUInt16BE(0), pending.asked);
-    if (question === null) return; // right ID, wrong question: a spoof or garbage; keep waiting
-    pending.settle({ ok: true, reply: msg, question });
+    const screened = screenReply(msg, msg.readUInt16BE(0), pending.asked);
+    if (screened.kind === 'stray') return; // right ID, wrong question: a spoof or garbage; keep waiting
+    pending.settle(outcome(screened));
   }
 
   private onError(socket: dgram.Socket, err: NodeJS.ErrnoException): void {
@@ -169,9 +173,9 @@ export function tcpExchange(upstream: Upstream, query: Buffer, asked: WireQuesti
       while (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
         const msg = received.subarray(2, 2 + received.readUInt16BE(0));
         received = received.subarray(2 + msg.length);
-        const question = matchReply(msg, id, asked);
-        if (question !== null) {
-          finish({ ok: true, reply: Buffer.from(msg), question });
+        const screened = screenReply(Buffer.from(msg), id, asked);
+        if (screened.kind !== 'stray') {
+          finish(outcome(screened));
           return;
         }
       }

@@ -216,6 +216,19 @@ export function isResponse(buf: Buffer): boolean {
   return buf.length >= HEADER_SIZE && (buf.readUInt16BE(2) & QR) !== 0;
 }
 
+/** The opcode of a message's header flags (QUERY is 0). */
+export function opcodeOf(flags: number): number {
+  return (flags >> 11) & 0x0f;
+}
+
+/** Header and question of a truncated reply, with no records: still says "ask again over TCP". */
+export function truncatedToQuestion(reply: Buffer, questionEnd: number): Buffer {
+  const out = Buffer.from(reply.subarray(0, questionEnd));
+  out.writeUInt16BE(out.readUInt16BE(2) | TC, 2);
+  out.fill(0, 6, HEADER_SIZE);
+  return out;
+}
+
 /** Largest reply the client can take over its transport. */
 export function replyBudget(query: WireQuestion, transport: 'udp' | 'tcp'): number {
   if (transport === 'tcp') return TCP_LIMIT;

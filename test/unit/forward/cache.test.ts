@@ -1,20 +1,17 @@
 // The response cache: what is cached for how long, TTLs counted down in what is served, LRU bounds.
 import { describe, expect, it } from 'vitest';
 import { ResponseCache, STALE_TTL_SECONDS, renderCached, toCachedReply, type CachePolicy } from '../../../src/resolve/forward/cache.js';
-import { readQuestion } from '../../../src/resolve/forward/wire.js';
+import { walkMessage } from '../../../src/resolve/forward/walk.js';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
 import { FakeClock, decode, message, soa, type MessageSpec } from './support.js';
 
 const policy: CachePolicy = { maxTtl: 30, negativeMaxTtl: 5 };
 
-function upstreamReply(spec: Omit<MessageSpec, 'response'>): { wire: Buffer; questionEnd: number } {
-  const wire = message({ ...spec, response: true });
-  return { wire, questionEnd: readQuestion(wire)!.questionEnd };
-}
-
 function cached(spec: Omit<MessageSpec, 'response'>, now = 1_000_000) {
-  const { wire, questionEnd } = upstreamReply(spec);
-  return toCachedReply(wire, questionEnd, policy, now);
+  const wire = message({ ...spec, response: true });
+  const walk = walkMessage(wire);
+  if (!walk.ok) throw new Error(walk.problem);
+  return toCachedReply(wire, walk.spans, policy, now);
 }
 
 const ttls = (buf: Buffer): number[] => {
@@ -64,18 +61,51 @@ describe('what is cached, and for how long', () => {
   it('an answer with a TTL of 0 is not cached', () => {
     expect(cached({ name: 'www.example.com', type: RRType.A, answers: [{ name: 'www.example.com', type: RRType.A, ttl: 0, address: '192.0.2.1' }] })).toBeNull();
   });
+});
 
-  it('EDNS options of the upstream reply (a cookie) are dropped; the OPT record itself stays', () => {
-    const entry = cached({
-      name: 'www.example.com', type: RRType.A, edns: { udp: 1232, options: [{ ednsCode: 10, data: Buffer.alloc(24, 7) }] },
-      answers: [{ name: 'www.example.com', type: RRType.A, ttl: 20, address: '192.0.2.1' }],
-    });
-    expect(entry).not.toBeNull();
-    const p = decode(entry!.wire);
+/** `base` (without additional records) with these appended as its additional section. */
+function withAdditional(base: Buffer, ...records: Buffer[]): Buffer {
+  const wire = Buffer.concat([base, ...records]);
+  wire.writeUInt16BE(records.length, 10);
+  return wire;
+}
+
+/** An OPT record carrying a cookie option (dns2 cannot encode one). */
+const optWithCookie = Buffer.concat([Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 20, 0, 10, 0, 16]), Buffer.alloc(16, 7)]);
+
+describe('EDNS options of the upstream reply', () => {
+  const base = message({ name: 'www.example.com', type: RRType.A, response: true, answers: [{ name: 'www.example.com', type: RRType.A, ttl: 20, address: '192.0.2.1' }] });
+
+  function entryFor(wire: Buffer) {
+    const walk = walkMessage(wire);
+    if (!walk.ok) throw new Error(walk.problem);
+    return { entry: toCachedReply(wire, walk.spans, policy, 1_000_000)!, spans: walk.spans };
+  }
+
+  it('a cookie is dropped when the OPT record ends the message; the OPT record itself stays', () => {
+    const wire = withAdditional(base, optWithCookie);
+    const { entry } = entryFor(wire);
+    expect(entry.wire.length).toBe(wire.length - 20);
+    const p = decode(entry.wire);
     expect(p.errors).toEqual([]);
-    const opt = p.additionals.find((r) => r.type === RRType.OPT);
-    expect(opt?.rdata ?? []).toEqual([]);
+    expect(p.additionals.map((r) => [r.type, r.class])).toEqual([[RRType.OPT, 1232]]);
+    expect(entry.wire.readUInt16BE(entry.wire.length - 2)).toBe(0); // RDLENGTH of the OPT
     expect(p.answers[0]?.address).toBe('192.0.2.1');
+  });
+
+  it('with records after the OPT, it is blanked into one padding option of the same length, so pointers after it still lead where they did', () => {
+    // Two more additional records after the OPT, the second's owner a pointer to the first's.
+    const glueAt = base.length + optWithCookie.length;
+    const record = (owner: number[], last: number): Buffer => Buffer.from([...owner, 0, 1, 0, 1, 0, 0, 0, 20, 0, 4, 192, 0, 2, last]);
+    const wire = withAdditional(base, optWithCookie, record([2, 0x6e, 0x73, 0xc0, 0x10], 53), record([0xc0, glueAt], 54)); // ns.example.com
+    const { entry, spans } = entryFor(wire);
+    expect(entry.wire.length).toBe(wire.length);
+    expect(walkMessage(entry.wire).ok).toBe(true);
+    const p = decode(entry.wire);
+    expect(p.errors).toEqual([]);
+    expect(p.additionals.map((r) => [r.name, r.type])).toEqual([['', RRType.OPT], ['ns.example.com', RRType.A], ['ns.example.com', RRType.A]]);
+    const opt = spans.find((r) => r.type === RRType.OPT)!;
+    expect(entry.wire.subarray(opt.rdataOffset, opt.rdataOffset + opt.rdataLength)).toEqual(Buffer.concat([Buffer.from([0, 12, 0, 16]), Buffer.alloc(16)]));
   });
 });
 
