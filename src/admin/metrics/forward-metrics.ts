@@ -61,7 +61,7 @@ export function registerForwardMetrics(sink: MetricsSink, forwarding: ForwardSta
     },
   });
   const counters: readonly [string, string, (s: ReturnType<ForwardStatsSource['stats']>) => number | undefined][] = [
-    ['svcdns_forward_upstream_failures_total', 'Exchanges with an upstream that failed (timeout, refused, network).', (s) => s.upstreamFailures],
+    ['svcdns_forward_upstream_failures_total', 'Exchanges with an upstream that failed (timeout, refused, network, malformed reply).', (s) => s.upstreamFailures],
     ['svcdns_forward_exhausted_total', 'Forwarded queries for which every upstream failed.', (s) => s.exhausted],
     ['svcdns_forward_coalesced_total', 'Cache misses that joined an identical exchange already in flight.', (s) => s.coalesced],
     ['svcdns_forward_tcp_retries_total', 'Upstream exchanges retried over TCP after a truncated reply.', (s) => s.tcpRetries],
