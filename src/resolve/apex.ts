@@ -1,5 +1,5 @@
 // The apex of every zone (SOA, NS with its glue) and the `ns.dns.<zone>` name (behaviour §3.7).
-import { isIPv6 } from '../zone/ip.js';
+import { isIPv6 } from '../cluster/ip.js';
 import { SOA_GENERATION_KEY } from '../zone/index.js';
 import type { NameQuery, ResolverEnv } from './env.js';
 import { RRType } from './message.js';

@@ -1,5 +1,5 @@
 // Everything a lookup needs besides the question: the zone index and the normalised options.
-import { canonicalIP, isIPv6 } from '../zone/ip.js';
+import { canonicalIP, isIPv6 } from '../cluster/ip.js';
 import type { ZoneIndex } from '../zone/index.js';
 import type { ResourceRecord, UpstreamLookup } from './message.js';
 import type { PodMode, ResolverOptions } from './options.js';

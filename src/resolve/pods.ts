@@ -1,5 +1,5 @@
 // Pod records `<a-b-c-d>.<ns>.pod.<zone>` (behaviour §3.8) in the three modes.
-import { canonicalIP, isIPv6, parseIPv4 } from '../zone/ip.js';
+import { canonicalIP, isIPv6, parseIPv4 } from '../cluster/ip.js';
 import { podGenerationKey } from '../zone/index.js';
 import type { NameQuery, ResolverEnv } from './env.js';
 import { RRType } from './message.js';

@@ -1,5 +1,5 @@
 // Resource-record builders. Names are passed in the exact letter case they must be sent in.
-import { isIPv6 } from '../zone/ip.js';
+import { isIPv6 } from '../cluster/ip.js';
 import { RRType, type ResourceRecord } from './message.js';
 
 /** The schema version of the Kubernetes DNS specification we implement, and its TTL. */

@@ -1,6 +1,6 @@
 // Answers for `<svc>.<ns>.svc`, `<ep>.<svc>.<ns>.svc` and `_<port>._<proto>.<svc>.<ns>.svc`
 // (behaviour §3.4, §3.5): existence first, then the type.
-import { isIPv6 } from '../zone/ip.js';
+import { isIPv6 } from '../cluster/ip.js';
 import { serviceGenerationKey, type ServiceRecord, type ServiceView } from '../zone/index.js';
 import type { NameQuery, ResolverEnv } from './env.js';
 import { RRType, type ResourceRecord } from './message.js';

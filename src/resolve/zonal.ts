@@ -2,7 +2,7 @@
 // `<topology-zone>.(pin|prefer)._zone.<svc>.<ns>.svc.<zone>` narrows a headless service to the
 // endpoints whose EndpointSlice entry names that zone. `pin` with none there is NODATA (the name
 // exists, it is just empty); `prefer` with none there falls back to every endpoint.
-import { isIPv6 } from '../zone/ip.js';
+import { isIPv6 } from '../cluster/ip.js';
 import { labelAt, serviceGenerationKey, zoneAt, type SliceRecord } from '../zone/index.js';
 import type { NameQuery, ResolverEnv } from './env.js';
 import { RRType } from './message.js';

@@ -5,7 +5,7 @@
 // limited prefix retries over TCP (which cannot be spoofed) and is answered, while a reflection
 // attack gets only tiny replies, at a fraction of the rate.
 import { LRUCache } from 'lru-cache';
-import { parseIPv4, parseIPv6 } from '../zone/ip.js';
+import { parseIPv4, parseIPv6 } from '../cluster/ip.js';
 
 export interface RrlOptions {
   /** Answers per second per client prefix (also the burst size). */

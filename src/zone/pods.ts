@@ -1,7 +1,7 @@
 // Active pods by (namespace, IP), for `pods verified`. Several pods may share an address
 // (hostNetwork pods share their node's), so addresses are reference-counted.
 import type { SlimPod } from '../cluster/types.js';
-import { canonicalIP } from './ip.js';
+import { canonicalIP } from '../cluster/ip.js';
 
 export class PodIndex {
   /** `ns/name` → `ns/ip` of the pod's active address, '' when it has none (pending, finished). */

@@ -2,7 +2,7 @@
 // canonical once, at ingestion, so lookups compare strings and never re-normalise.
 import type { ServiceKind, ServicePort, SlimEndpointSlice, SlimService } from '../cluster/types.js';
 import { dashedIP, explicitEndpointLabel } from './endpoint-label.js';
-import { canonicalIP, isIPv6 } from './ip.js';
+import { canonicalIP, isIPv6 } from '../cluster/ip.js';
 
 export interface PortRecord {
   /** Lower-case port name, '' when unnamed. */

@@ -1,6 +1,6 @@
 // Reverse-tree names: in-addr.arpa (one label per octet) and ip6.arpa (one label per nibble),
 // in both directions, plus the reverse zones that cover a CIDR.
-import { formatIPv6, hexDigit, parseDecimalOctet, parseIPv4, parseIPv6 } from './ip.js';
+import { formatIPv6, hexDigit, parseDecimalOctet, parseIPv4, parseIPv6 } from '../cluster/ip.js';
 
 export const IPV4_REVERSE_SUFFIX = 'in-addr.arpa';
 export const IPV6_REVERSE_SUFFIX = 'ip6.arpa';

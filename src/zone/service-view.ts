@@ -1,7 +1,7 @@
 // One Service as the resolver sees it: the Service record plus the ready endpoints of all its slices.
 // A view is immutable and replaced whenever the service or one of its slices changes, so the
 // indexes it builds lazily (distinct addresses, endpoint labels) can be cached on it safely.
-import { isIPv6 } from './ip.js';
+import { isIPv6 } from '../cluster/ip.js';
 import { explicitLabelAt, labelAt, type ServiceRecord, type SliceRecord } from './records.js';
 
 export class ServiceView {

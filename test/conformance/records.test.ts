@@ -3,7 +3,7 @@
 // with CIDR reverse zones, ExternalName, dns-version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RRType } from '../../src/resolve/message.js';
-import { canonicalIP } from '../../src/zone/ip.js';
+import { canonicalIP } from '../../src/cluster/ip.js';
 import { loadCaseFile } from '../unit/resolve/helpers/coredns-cases.js';
 import { UdpClient } from './support/client.js';
 import { toYaml } from './support/manifests.js';

@@ -1,6 +1,6 @@
 // /debug/explain for a service name (`<svc>.<ns>.svc`, `<ep>.<svc>...`, `_<port>._<proto>.<svc>...`):
 // the service, its slices, and each endpoint address either answered or left out with the reason.
-import { isIPv6 } from '../../zone/ip.js';
+import { isIPv6 } from '../../cluster/ip.js';
 import { labelAt, type PortRecord, type ServiceRecord, type ServiceView, type SliceRecord } from '../../zone/index.js';
 import type { ServiceName } from '../../resolve/name-grammar.js';
 import { RRType } from '../../resolve/message.js';

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { Packet } from 'dns2';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
-import { canonicalIP } from '../../../src/zone/ip.js';
+import { canonicalIP } from '../../../src/cluster/ip.js';
 import type { Case, ExpectedRecord } from '../../unit/resolve/helpers/coredns-cases.js';
 
 export type Checked = ExpectedRecord & { readonly checked_upstream?: readonly string[] };

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import type { Packet } from 'dns2';
 import { RRType } from '../../../src/resolve/message.js';
-import { canonicalIP } from '../../../src/zone/ip.js';
+import { canonicalIP } from '../../../src/cluster/ip.js';
 import { withoutOpt } from './compare.js';
 
 type Decoded = Packet['answers'][number];

@@ -1,7 +1,7 @@
 // Address text forms, reverse names, CIDR → reverse zones, and endpoint labels.
 import { describe, expect, it } from 'vitest';
 import { dashedIP, endpointLabel } from '../../../src/zone/endpoint-label.js';
-import { canonicalIP, formatIPv6, parseIPv6 } from '../../../src/zone/ip.js';
+import { canonicalIP, formatIPv6, parseIPv6 } from '../../../src/cluster/ip.js';
 import { addressFromReverse, reverseName, reverseZonesFromCIDR } from '../../../src/zone/reverse.js';
 import { loadCaseFile } from '../resolve/helpers/coredns-cases.js';
 
