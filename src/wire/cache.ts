@@ -1,28 +1,26 @@
 // The cache of encoded answers, keyed by the exact question bytes (name as sent + type + class).
 //
 // Keying on the bytes as sent means a hit needs no parsing or lower-casing, and the cached records
-// (whose owners point at the question and carry its letter case) fit the reply exactly. The maps are
+// (whose owners point at the question and carry its letter case) fit the reply exactly. The map is
 // keyed by a seeded hash of those bytes, and a hit compares the bytes with the entry's: making a
 // string of every question to look it up cost more than the rest of a hit's DNS work. Two questions
-// with one hash simply take turns in the cache. The
-// price: a client that randomises letter case (DNS 0x20) misses and gets a fresh build every time,
-// which is still a correct answer. Validity comes from generations only, never from TTLs: an entry
-// holds the epoch and the generation of every key its answer depends on, and is current while all match.
-// The key does not include the client: an answer that depends on who asks (transport, ACLs) must come
-// with dependsOn null, which keeps it out of the cache.
+// with one hash simply take turns in the cache. The price of keying on bytes as sent: a client that
+// randomises letter case (DNS 0x20) misses and gets a fresh build every time, which is still a
+// correct answer. Validity comes from generations only, never from TTLs: an entry holds the epoch and
+// the generation of every key its answer depends on, and is current while all match. The key does
+// not include the client: an answer that depends on who asks (transport, ACLs) must come with
+// dependsOn null, which keeps it out of the cache.
 //
-// Eviction is by generations of the map, not strict LRU: new and recently used entries live in
-// `recent`; when it fills up (half the entries or half the bytes), it becomes `older` and the previous
-// `older` is dropped. A hit in `older` moves the entry back to `recent`. So an entry used at least once
-// per half-cache of new entries stays, as with LRU, but a hit costs one Map lookup and no reordering:
-// the profile of the hit path showed lru-cache's bookkeeping at about a tenth of the DNS work.
+// Eviction is CLOCK (second chance), close to LRU: a hit only marks its entry as used; when room is
+// needed, the oldest entries are looked at in order, a used one is unmarked and moved to the end,
+// the first unused one goes. A hit costs one Map lookup and one field write; the profile of the hit
+// path showed lru-cache's reordering at about a tenth of the DNS work.
 //
-// Once the cache has turned over (it is full), a question it has never held is admitted only one time
-// in ADMIT_ONE_IN. When the questions in use outnumber the entries, admitting every miss evicts
-// entries before anyone asks for them again: the hit rate is no better, and each admitted entry
-// lives just long enough to be promoted to V8's old space before it dies, which made garbage
-// collection the largest cost of an NXDOMAIN-heavy load (search-path expansions). A question asked
-// often still gets in after a few misses.
+// Once the cache is full, a question it has never held is admitted only one time in ADMIT_ONE_IN.
+// When the questions in use outnumber the entries, admitting every miss evicts entries before anyone
+// asks for them again: the hit rate is no better, and each admitted entry lives just long enough to
+// be promoted to V8's old space before it dies, which made garbage collection the largest cost of an
+// NXDOMAIN-heavy load (search-path expansions). A question asked often still gets in after a few misses.
 import type { Generations, Question } from '../resolve/message.js';
 import type { EncodedAnswer } from './encode.js';
 
@@ -39,6 +37,8 @@ export interface CachedAnswer {
   rotation: number;
   /** Generations.version when the entry was last found current; -1 before its first check. */
   checkedAt: number;
+  /** 1 when hit since the eviction hand last passed it (CLOCK's reference bit), else 0. */
+  used: number;
   /** Bytes charged against the cache's budget. */
   readonly size: number;
 }
@@ -85,12 +85,11 @@ function entrySize(encoded: EncodedAnswer, keys: readonly string[], key: string)
 export class AnswerCache {
   private readonly source: Generations;
   private readonly enabled: boolean;
-  /** Entries and bytes one generation of the map may hold before it is turned over. */
-  private readonly generationEntries: number;
-  private readonly generationBytes: number;
-  private recent = new Map<number, CachedAnswer>();
-  private recentBytes = 0;
-  private older = new Map<number, CachedAnswer>();
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  /** Insertion order is the CLOCK's order: the first entries are the next ones looked at. */
+  private readonly entries = new Map<number, CachedAnswer>();
+  private bytes = 0;
   /** Unpredictable per process, so nobody can aim questions at one hash to push an entry out. */
   private readonly seed: number;
 
@@ -99,8 +98,8 @@ export class AnswerCache {
     this.seed = (random() * 0x100000000) >>> 0;
     this.source = options.generations;
     this.enabled = options.maxEntries > 0 && options.maxBytes > 0;
-    this.generationEntries = Math.max(1, Math.floor(options.maxEntries / 2));
-    this.generationBytes = Math.max(1, Math.floor(options.maxBytes / 2));
+    this.maxEntries = options.maxEntries;
+    this.maxBytes = options.maxBytes;
   }
 
   /**
@@ -108,14 +107,10 @@ export class AnswerCache {
    * stale (a stale one still lends its rotation counter).
    */
   find(query: Buffer, questionEnd: number): CachedAnswer | undefined {
-    const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
-    const entry = this.recent.get(hash);
-    if (entry !== undefined) return sameBytes(entry.key, query, QUESTION_START, questionEnd) ? entry : undefined;
-    const old = this.older.get(hash);
-    if (old === undefined || !sameBytes(old.key, query, QUESTION_START, questionEnd)) return undefined;
-    this.older.delete(hash);
-    this.insert(hash, old);
-    return old;
+    const entry = this.entries.get(hashBytes(query, QUESTION_START, questionEnd, this.seed));
+    if (entry === undefined || !sameBytes(entry.key, query, QUESTION_START, questionEnd)) return undefined;
+    entry.used = 1;
+    return entry;
   }
 
   isCurrent(entry: CachedAnswer): boolean {
@@ -142,55 +137,59 @@ export class AnswerCache {
   ): CachedAnswer {
     const key = query.toString('latin1', QUESTION_START, questionEnd);
     const generations = keys.map((k) => this.source.generation(k));
-    const entry: CachedAnswer = { key, encoded, question, epoch, keys, generations, rotation, checkedAt: -1, size: entrySize(encoded, keys, key) };
+    const entry: CachedAnswer = {
+      key, encoded, question, epoch, keys, generations, rotation, checkedAt: -1, used: 0, size: entrySize(encoded, keys, key),
+    };
     if (!this.enabled) return entry;
     const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
-    // An entry for a question already held (a stale answer being replaced) is always admitted.
-    if (this.older.delete(hash)) {
-      this.insert(hash, entry);
+    const replaced = this.entries.get(hash);
+    if (replaced !== undefined) {
+      // A stale answer being replaced (or a question with the same hash): always admitted, in its place.
+      this.entries.delete(hash);
+      this.bytes -= replaced.size;
+    } else if (this.full(entry.size) && this.random() * ADMIT_ONE_IN >= 1) {
       return entry;
     }
-    const replaced = this.recent.get(hash);
-    if (replaced === undefined && this.older.size > 0 && this.random() * ADMIT_ONE_IN >= 1) return entry;
-    if (replaced !== undefined) {
-      this.recent.delete(hash);
-      this.recentBytes -= replaced.size;
-    }
-    this.insert(hash, entry);
+    while (this.entries.size > 0 && this.full(entry.size)) this.evictOne();
+    this.entries.set(hash, entry);
+    this.bytes += entry.size;
     return entry;
   }
 
-  private insert(key: number, entry: CachedAnswer): void {
-    if (this.recent.size >= this.generationEntries || this.recentBytes + entry.size > this.generationBytes) {
-      this.older = this.recent;
-      this.recent = new Map();
-      this.recentBytes = 0;
+  private full(incoming: number): boolean {
+    return this.entries.size >= this.maxEntries || this.bytes + incoming > this.maxBytes;
+  }
+
+  /** CLOCK: the oldest unused entry goes; used ones met on the way get a second chance at the end. */
+  private evictOne(): void {
+    for (const [hash, entry] of this.entries) {
+      this.entries.delete(hash);
+      if (entry.used === 1) {
+        entry.used = 0;
+        this.entries.set(hash, entry);
+        continue;
+      }
+      this.bytes -= entry.size;
+      return;
     }
-    const displaced = this.recent.get(key);
-    if (displaced !== undefined) this.recentBytes -= displaced.size;
-    this.recent.set(key, entry);
-    this.recentBytes += entry.size;
   }
 
   get size(): number {
-    return this.recent.size + this.older.size;
+    return this.entries.size;
   }
 
   /** Entries, and how many of them are denials (NXDOMAIN, or NOERROR without answers). */
   stats(): { entries: number; denials: number } {
     let denials = 0;
-    for (const map of [this.recent, this.older]) {
-      for (const entry of map.values()) {
-        if (entry.encoded.rcode === NXDOMAIN || (entry.encoded.rcode === NOERROR && entry.encoded.answerCount === 0)) denials++;
-      }
+    for (const entry of this.entries.values()) {
+      if (entry.encoded.rcode === NXDOMAIN || (entry.encoded.rcode === NOERROR && entry.encoded.answerCount === 0)) denials++;
     }
     return { entries: this.size, denials };
   }
 
   clear(): void {
-    this.recent = new Map();
-    this.older = new Map();
-    this.recentBytes = 0;
+    this.entries.clear();
+    this.bytes = 0;
   }
 }
 
