@@ -26,6 +26,10 @@ RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
+# Memory: a small young generation and two malloc arenas keep RSS close to the live heap. Measured with
+# bench:sync at 10k services / 150k endpoints: after a full relist ~214 MB with the defaults, 182-187 MB
+# with these; under a 35k q/s random-name flood ~320 MB with the defaults, ~110 MB with a small heap.
+ENV NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
