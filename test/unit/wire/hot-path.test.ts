@@ -12,6 +12,7 @@ import { aRecord, answer, collectingLogger, labels, query, seededRandom, type Qu
 
 const NAME = labels('web.default.svc.cluster.local');
 const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
+const TCP: Client = { address: '127.0.0.1', port: 5353, transport: 'tcp' };
 
 function scan(buf: Buffer): ReturnType<typeof newQueryHead> | null {
   const head = newQueryHead();
@@ -210,7 +211,7 @@ describe('dispatcher: the cache path', () => {
       resolver: { resolve }, generations, logger: collectingLogger().logger, observer: { observe: (e) => events.push(e) },
     });
     const ask = (spec: QuerySpec): Buffer => dispatcher.handle(query(spec), UDP) as Buffer;
-    return { events, generations, ask };
+    return { events, generations, ask, dispatcher };
   }
 
   it('answers a repeat with the bytes the resolver path gave, under the new ID', () => {
@@ -230,6 +231,28 @@ describe('dispatcher: the cache path', () => {
     const hit = h.events[1]!;
     expect(hit).toMatchObject({ cacheHit: true, answeredBy: 'cache', qtype: RRType.A, answerCount: 1, transport: 'udp' });
     expect(hit.question).toEqual({ labels: ['WeB', 'default', 'svc', 'cluster', 'local'], lower: ['web', 'default', 'svc', 'cluster', 'local'], type: 1, class: 1 });
+  });
+
+  it('rotates a large cached answer (300 records over TCP) one position per query', () => {
+    const many = Array.from({ length: 300 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
+    const h = harness(() => answer({ answer: many.map((a) => aRecord(NAME.join('.'), a)), rotate: true, dependsOn: ['svc'] }));
+    const firsts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const reply = h.dispatcher.handle(query({ labels: NAME }), TCP) as Buffer;
+      const at = 12 + 31 + 4 + 12; // header, question, then the first record's pointer/type/class/TTL/length
+      firsts.push([...reply.subarray(at, at + 4)].join('.'));
+    }
+    expect(firsts).toEqual(['10.1.0.0', '10.1.0.1', '10.1.0.2', '10.1.0.3']);
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache', 'cache']);
+  });
+
+  it('rotates a small cached answer one position per query, wrapping around', () => {
+    const four = ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4'];
+    const h = harness(() => answer({ answer: four.map((a) => aRecord(NAME.join('.'), a)), rotate: true, dependsOn: ['svc'] }));
+    const replies = Array.from({ length: 5 }, () => h.ask({ labels: NAME }));
+    const firstAddress = (reply: Buffer): string => [...reply.subarray(12 + 31 + 4 + 12, 12 + 31 + 4 + 16)].join('.');
+    expect(replies.map(firstAddress)).toEqual(['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4', '10.2.0.1']);
+    for (const reply of replies) expect(reply.readUInt16BE(6)).toBe(4);
   });
 
   it('asks the resolver again once a key the answer depends on changed', () => {
