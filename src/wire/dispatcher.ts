@@ -61,11 +61,11 @@ export interface DispatcherOptions {
 
 /**
  * As CoreDNS's cache (9,984 answers per kind). A larger default (50,000) helped the search-path
- * benchmark, but an entry's objects take about 1.3 KB of JavaScript heap, more than the byte budget
+ * benchmark, but an entry takes 1.3 to ~6 KB of JavaScript heap, more than the byte budget
  * counts, and a random-name flood then ran a server with a 64 MB heap out of memory
  * (test/robust/flood.test.ts). Raise it with --cache-entries where the heap allows.
  */
-const DEFAULT_CACHE_ENTRIES = 50_000;
+export const DEFAULT_CACHE_ENTRIES = 10_000;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_UDP_SIZE = 1232;
 const PLAIN_UDP_LIMIT = 512;
