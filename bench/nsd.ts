@@ -3,17 +3,14 @@
 //
 //   node bench/nsd.ts [--scale default|large] [--port 5300] [--cpu 0]   (runs until Ctrl-C)
 import { mkdir, writeFile } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { generateCluster, SCALES } from './gen-cluster.ts';
 import type { AuthServerOptions } from './knot.ts';
 import { answersName, QTYPE } from './lib/dns-client.ts';
-import { ProcessGroup, waitFor } from './lib/procs.ts';
+import { waitFor } from './lib/procs.ts';
+import type { ProcessGroup } from './lib/procs.ts';
+import { runStandalone } from './lib/standalone.ts';
 import type { Managed } from './lib/procs.ts';
 import { ensurePackage } from './lib/tools.ts';
-import { writeZoneFiles } from './lib/zone-file.ts';
 import type { ZoneFile } from './lib/zone-file.ts';
 
 export function nsdConfig(dir: string, zoneDir: string, port: number, zones: readonly ZoneFile[]): string {
@@ -53,27 +50,4 @@ export async function startNsd(group: ProcessGroup, opts: AuthServerOptions): Pr
   return proc;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scale: { type: 'string', default: 'default' },
-      port: { type: 'string', default: '5300' },
-      cpu: { type: 'string', default: '0' },
-    },
-  });
-  const { model } = generateCluster(values.scale === 'large' ? SCALES.large : SCALES.default);
-  const dir = mkdtempSync(join(tmpdir(), 'svcdns-nsd-'));
-  const zones = await writeZoneFiles(dir, model);
-  const group = new ProcessGroup();
-  group.installSignalHandlers();
-  const proc = await startNsd(group, { dir, zoneDir: dir, zones, port: Number(values.port), cpu: values.cpu ?? '0', probeName: 'kubernetes.default.svc.cluster.local' });
-  console.log(`nsd serving ${zones.map((z) => z.origin).join(', ')} on 127.0.0.1:${values.port} (pid ${proc.pid}, dir ${dir}); Ctrl-C stops it`);
-  console.log(`exited: ${await proc.exited}`);
-}
-
-if (import.meta.main) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
-}
+if (import.meta.main) runStandalone('nsd', startNsd);
