@@ -1,10 +1,9 @@
 // The optional ServiceMonitor and the `helm test` pod.
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHelm, type Helm } from './helm.js';
+import { describe, expect, it } from 'vitest';
 import { dnsService, selects } from './objects.js';
-import { findAll, findOne, render, releaseNamespace, type Manifest } from './render.js';
-import { scenarios } from './scenarios.js';
+import { findAll, findOne, releaseNamespace, type Manifest } from './render.js';
+import { renderScenarios } from './scenarios.js';
 
 interface ServiceMonitor extends Manifest {
   spec: {
@@ -14,23 +13,8 @@ interface ServiceMonitor extends Manifest {
   };
 }
 
-let helm: Helm;
-const rendered = new Map<string, Manifest[]>();
 const used = ['default values', 'ServiceMonitor', 'replacing kube-dns at a fixed cluster IP'];
-
-beforeAll(async () => {
-  helm = createHelm();
-  const wanted = scenarios.filter((s) => used.includes(s.name));
-  const all = await Promise.all(wanted.map((s) => render(helm, s)));
-  wanted.forEach((s, i) => rendered.set(s.name, all[i] ?? []));
-});
-afterAll(() => helm.dispose());
-
-function manifestsFor(name: string): Manifest[] {
-  const manifests = rendered.get(name);
-  if (!manifests) throw new Error(`scenario ${name} was not rendered`);
-  return manifests;
-}
+const { manifestsFor } = renderScenarios(used);
 
 function testPod(manifests: readonly Manifest[]): IPod {
   return findOne<IPod>(manifests, 'Pod');

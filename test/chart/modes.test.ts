@@ -4,31 +4,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { chartDir, createHelm, type Helm } from './helm.js';
+import { chartDir } from './helm.js';
 import { configFile, containerPort, grants, dnsService, durationSeconds, svcdnsContainer, workload } from './objects.js';
 import { findAll, findOne, render, releaseNamespace, schemaProblem, schemaProblems, type Manifest } from './render.js';
-import { scenarios } from './scenarios.js';
+import { renderScenarios, scenarios } from './scenarios.js';
 
 const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
 const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding']);
 
-let helm: Helm;
-const rendered = new Map<string, Manifest[]>();
-
-beforeAll(async () => {
-  helm = createHelm();
-  const all = await Promise.all(scenarios.map((s) => render(helm, s)));
-  scenarios.forEach((s, i) => rendered.set(s.name, all[i] ?? []));
-});
-afterAll(() => helm.dispose());
-
-function manifestsFor(name: string): Manifest[] {
-  const manifests = rendered.get(name);
-  if (!manifests) throw new Error(`scenario ${name} was not rendered`);
-  return manifests;
-}
+const { manifestsFor, helm } = renderScenarios('all');
 
 describe.each(scenarios.map((s) => s.name))('chart rendered with %s', (name) => {
   it('produces only objects that validate against the Kubernetes schemas', async () => {
@@ -172,7 +158,7 @@ describe('the schema check itself', () => {
 describe('config changes', () => {
   it('change the checksum/config annotation, so an upgrade rolls the pods', async () => {
     const before = workload(manifestsFor('default values')).template.metadata?.annotations?.['checksum/config'];
-    const after = workload(await render(helm, { values: { config: { ttl: 30 } } })).template.metadata?.annotations?.['checksum/config'];
+    const after = workload(await render(helm(), { values: { config: { ttl: 30 } } })).template.metadata?.annotations?.['checksum/config'];
     expect(after).toMatch(/^[0-9a-f]{64}$/);
     expect(after).not.toBe(before);
   });

@@ -1,27 +1,10 @@
 // The DNS Service: fixed cluster IP to replace kube-dns, the k8s-app label, dual-stack, metrics.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHelm, type Helm } from './helm.js';
+import { describe, expect, it } from 'vitest';
 import { containerPort, dnsService, selects, svcdnsContainer, workload } from './objects.js';
-import { render, type Manifest } from './render.js';
-import { scenarios } from './scenarios.js';
+import { renderScenarios } from './scenarios.js';
 
-let helm: Helm;
-const rendered = new Map<string, Manifest[]>();
 const used = ['default values', 'replacing kube-dns at a fixed cluster IP', 'dual-stack', 'daemonset'];
-
-beforeAll(async () => {
-  helm = createHelm();
-  const wanted = scenarios.filter((s) => used.includes(s.name));
-  const all = await Promise.all(wanted.map((s) => render(helm, s)));
-  wanted.forEach((s, i) => rendered.set(s.name, all[i] ?? []));
-});
-afterAll(() => helm.dispose());
-
-function manifestsFor(name: string): Manifest[] {
-  const manifests = rendered.get(name);
-  if (!manifests) throw new Error(`scenario ${name} was not rendered`);
-  return manifests;
-}
+const { manifestsFor } = renderScenarios(used);
 
 describe('DNS Service', () => {
   it('selects the svcdns pods', () => {

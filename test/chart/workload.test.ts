@@ -3,29 +3,13 @@ import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHelm, type Helm } from './helm.js';
+import { describe, expect, it } from 'vitest';
 import { selects, workload } from './objects.js';
-import { findAll, findOne, render, type Manifest } from './render.js';
-import { scenarios } from './scenarios.js';
+import { findAll, findOne } from './render.js';
+import { renderScenarios } from './scenarios.js';
 
-let helm: Helm;
-const rendered = new Map<string, Manifest[]>();
 const used = ['default values', 'daemonset', 'HPA', 'replacing kube-dns at a fixed cluster IP', 'listening on port 53 in the pod'];
-
-beforeAll(async () => {
-  helm = createHelm();
-  const wanted = scenarios.filter((s) => used.includes(s.name));
-  const all = await Promise.all(wanted.map((s) => render(helm, s)));
-  wanted.forEach((s, i) => rendered.set(s.name, all[i] ?? []));
-});
-afterAll(() => helm.dispose());
-
-function manifestsFor(name: string): Manifest[] {
-  const manifests = rendered.get(name);
-  if (!manifests) throw new Error(`scenario ${name} was not rendered`);
-  return manifests;
-}
+const { manifestsFor } = renderScenarios(used);
 
 describe('deployment mode (default)', () => {
   it('runs 2 replicas with a rolling update that takes down at most one pod', () => {
