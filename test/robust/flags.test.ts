@@ -1,25 +1,10 @@
 // The overload flags: --tcp-max-conns, --tcp-idle-timeout, --rrl and --rrl-slip, from the command
 // line and the environment, with one-line errors naming the flag.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../src/config.js';
+import { configParser } from '../helpers/config.js';
 
 const CONTEXT = { embeddedManifests: '/nonexistent/examples', version: 'test' };
-
-function config(argv: string[], env: Record<string, string> = {}): Config {
-  const outcome = parseConfig(argv, env, CONTEXT);
-  if (outcome.action !== 'run') throw new Error(`unexpected ${outcome.action}`);
-  return outcome.config;
-}
-
-function error(argv: string[]): string {
-  try {
-    parseConfig(argv, {}, CONTEXT);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message;
-    throw err;
-  }
-  throw new Error('no error');
-}
+const { config, error } = configParser(CONTEXT);
 
 describe('overload flags', () => {
   it('default to 1000 TCP connections, a 30 s idle timeout and no rate limit', () => {

@@ -2,17 +2,13 @@
 // /metrics page the supervisor merges from the workers' pages. (The processes themselves:
 // test/e2e/workers.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../src/config.js';
+import { ConfigError } from '../../src/config.js';
+import { configParser } from '../helpers/config.js';
 import { mergeMetricPages } from '../../src/workers/metrics-merge.js';
 import { isSupervisorRequest, isWorkerMessage, WORKER_ENV, workerRoleFromEnv } from '../../src/workers/protocol.js';
 
 const context = { embeddedManifests: '/opt/svcdns/examples', version: '0.0.0-test' };
-
-function config(argv: string[]): Config {
-  const outcome = parseConfig(argv, {}, context);
-  if (outcome.action !== 'run') throw new Error('expected a run config');
-  return outcome.config;
-}
+const { config } = configParser(context);
 
 describe('--workers', () => {
   it('is 1 by default: this process answers alone', () => {

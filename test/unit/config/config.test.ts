@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../../src/config.js';
+import { parseConfig } from '../../../src/config.js';
+import { configParser } from '../../helpers/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'svcdns-config-'));
 const manifest = join(dir, 'app.yaml');
@@ -10,24 +11,14 @@ writeFileSync(manifest, '');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const context = { embeddedManifests: '/opt/svcdns/examples', version: '9.8.7', cwd: dir };
-
-function config(argv: string[], env: Record<string, string> = {}): Config {
-  const outcome = parseConfig(argv, env, context);
-  if (outcome.action !== 'run') throw new Error(`expected a config, got ${outcome.action}`);
-  return outcome.config;
-}
+const parser = configParser(context);
+const config = parser.config;
 
 /** The one-line message of the ConfigError that argv/env produce. */
 function error(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseConfig(argv, env, context);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const message = (err as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be rejected`);
+  const message = parser.error(argv, env);
+  expect(message).not.toContain('\n');
+  return message;
 }
 
 describe('defaults', () => {

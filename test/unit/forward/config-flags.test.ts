@@ -1,24 +1,10 @@
 // The forwarding flags of the config: defaults, values, environment and one-line errors.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../../src/config.js';
+import { parseConfig } from '../../../src/config.js';
+import { configParser } from '../../helpers/config.js';
 
 const context = { embeddedManifests: '/opt/svcdns/examples', version: '0.0.0', cwd: '/srv/app' };
-
-function config(argv: string[], env: Record<string, string> = {}): Config {
-  const outcome = parseConfig(argv, env, context);
-  if (outcome.action !== 'run') throw new Error(`expected a config, got ${outcome.action}`);
-  return outcome.config;
-}
-
-function error(argv: string[]): string {
-  try {
-    parseConfig(argv, {}, context);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be rejected`);
-}
+const { config, error } = configParser(context);
 
 describe('forwarding flags', () => {
   it('default to resolv.conf, 2 s, 1000 in flight, 30 s / 5 s cache caps, no serve-stale, private ranges', () => {

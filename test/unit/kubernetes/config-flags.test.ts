@@ -1,25 +1,10 @@
 // The Kubernetes source's flags: --labels, --namespace-labels, --context without --kubeconfig, and
 // KUBECONFIG holding several files.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../../src/config.js';
+import { configParser } from '../../helpers/config.js';
 
 const context = { embeddedManifests: '/opt/svcdns/examples', version: '1.0.0', cwd: '/work/dir' };
-
-function config(argv: string[], env: Record<string, string> = {}): Config {
-  const outcome = parseConfig(argv, env, context);
-  if (outcome.action !== 'run') throw new Error(`expected a run, got ${outcome.action}`);
-  return outcome.config;
-}
-
-function error(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseConfig(argv, env, context);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be rejected`);
-}
+const { config, error } = configParser(context);
 
 describe('Kubernetes source flags', () => {
   it('--labels and --namespace-labels take label selectors, spelled as the API server does', () => {

@@ -1,24 +1,9 @@
 // The flags of the records this issue added: --transfer-to (zone transfer ACL) and --zonal.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '../../../src/config.js';
+import { configParser } from '../../helpers/config.js';
 
 const context = { embeddedManifests: '/opt/svcdns/examples', version: '0.0.0', cwd: '/' };
-
-function config(argv: string[], env: Record<string, string> = {}): Config {
-  const outcome = parseConfig(argv, env, context);
-  if (outcome.action !== 'run') throw new Error(`expected a config, got ${outcome.action}`);
-  return outcome.config;
-}
-
-function error(argv: string[]): string {
-  try {
-    parseConfig(argv, {}, context);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be rejected`);
-}
+const { config, error } = configParser(context);
 
 describe('--transfer-to', () => {
   it('is off by default: nobody may transfer', () => {
