@@ -16,7 +16,7 @@ import {
 import { ConfigFileError, readConfigFile } from './config/file.js';
 import { argvError, helpText, markBareOptionals } from './config/usage.js';
 import {
-  InvalidValue, isCidrZone, parseChoice, parseDuration, parseIP, parseListenAddress, parseNamespace,
+  InvalidValue, isCidrZone, parseChoice, parseDuration, parseIP, parsePositiveDuration, parseListenAddress, parseNamespace,
   parseUpstreamAddress, parseWholeNumber, parseZone, type HostPort,
 } from './config/values.js';
 
@@ -301,11 +301,7 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
     }),
     forwardTimeout: value({
       flag: 'forward-timeout', metavar: 'DURATION', default: '2s', help: 'How long one upstream may take before the next is asked',
-      parse: (text) => {
-        const ms = parseDuration(text, 60_000);
-        if (ms <= 0) throw new InvalidValue(`"${text}" must be more than 0`);
-        return ms;
-      },
+      parse: (text) => parsePositiveDuration(text, 60_000),
     }),
     maxConcurrent: value({
       flag: 'max-concurrent', metavar: 'N', default: '1000', help: 'Forwarded queries in flight at once; more are REFUSED',
@@ -335,11 +331,7 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
     tcpIdleTimeout: value({
       flag: 'tcp-idle-timeout', metavar: 'DURATION', default: '30s',
       help: 'Close a TCP connection that completes no query (or leaves answers unread) this long',
-      parse: (text) => {
-        const ms = parseDuration(text, 3_600_000);
-        if (ms <= 0) throw new InvalidValue(`"${text}" must be more than 0`);
-        return ms;
-      },
+      parse: (text) => parsePositiveDuration(text, 3_600_000),
     }),
     rrl: value({
       flag: 'rrl', metavar: 'RATE', default: '0',

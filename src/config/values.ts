@@ -87,6 +87,13 @@ export function parseDuration(text: string, maxMs: number): number {
   return ms;
 }
 
+/** parseDuration for settings where zero makes no sense (timeouts). */
+export function parsePositiveDuration(text: string, maxMs: number): number {
+  const ms = parseDuration(text, maxMs);
+  if (ms <= 0) throw new InvalidValue(`"${text}" must be more than 0`);
+  return ms;
+}
+
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', '']);
 
