@@ -138,6 +138,9 @@ async function tcpConnectionFuzz(port: number, rng: Rng, index: number): Promise
   return new Promise((done) => {
     const reader = new FrameReader();
     let probeAnswered = false;
+    // Raw garbage sent after the probe may happen to frame a message the server rightly answers,
+    // with whatever ID the garbage held: replies after it are not checked against our queries.
+    let garbageSent = false;
     const finish = (): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -149,10 +152,14 @@ async function tcpConnectionFuzz(port: number, rng: Rng, index: number): Promise
         if (isWebAnswer(reply)) {
           probeAnswered = true;
           if (index % 10 === 0) socket.write(Buffer.from([0, 3, 1, 2, 3])); // a frame too short to be DNS
-          else if (index % 10 === 1) socket.end(rng.bytes(300)); // raw garbage, no framing, then FIN
+          else if (index % 10 === 1) {
+            garbageSent = true;
+            socket.end(rng.bytes(300)); // raw garbage, no framing, then FIN
+          }
           else socket.end();
           continue;
         }
+        if (garbageSent) continue;
         replies++;
         const query = byId.get(reply.readUInt16BE(0));
         const problem = query === undefined ? 'TCP reply to an ID never sent' : replyProblem(query, reply, { address: '', port: 0, transport: 'tcp' });
