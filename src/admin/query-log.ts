@@ -1,5 +1,8 @@
 // --log-queries: one log line per answered query, like CoreDNS's `log` plugin, from the dispatcher's
 // query events. Off by default (a line per query costs more than answering it); switchable at run time.
+// The dispatcher reuses its event object and the query buffer: a line copies what it needs while
+// observe() runs (pino formats the line synchronously).
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import type { QueryEvent, QueryObserver } from '../wire/dispatcher.js';
 import { rcodeName, typeName } from './metrics/labels.js';
@@ -8,25 +11,45 @@ export class QueryLog implements QueryObserver {
   constructor(
     private readonly log: Logger,
     public enabled: boolean,
-    private readonly now: () => bigint = process.hrtime.bigint,
+    /** The clock the event's startedAt came from (milliseconds, as performance.now()). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   observe(event: QueryEvent): void {
     if (!this.enabled) return;
-    const question = event.question;
     this.log.info({
       client: event.client.address,
       port: event.client.port,
       proto: event.transport,
-      name: question === null ? null : `${question.labels.join('.')}.`,
+      name: questionName(event.query, event.questionEnd),
       type: typeName(event.qtype),
       rcode: rcodeName(event.rcode),
       answers: event.answerCount,
       by: event.answeredBy,
       requestBytes: event.requestBytes,
       responseBytes: event.responseBytes,
-      durationMs: Number(this.now() - event.startedAt) / 1e6,
+      durationMs: this.now() - event.startedAt,
     }, 'query');
+  }
+}
+
+/**
+ * The question name as asked (letter case kept, labels as latin1 like the parser reads them) with a
+ * trailing dot; null when the query had no readable question (`questionEnd` 0) or the name is not
+ * well-formed.
+ */
+export function questionName(query: Buffer, questionEnd: number): string | null {
+  if (questionEnd === 0) return null;
+  const limit = Math.min(questionEnd - 4, query.length);
+  let name = '';
+  let at = 12;
+  for (;;) {
+    if (at >= limit) return null;
+    const length = query[at]!;
+    if (length === 0) return name === '' ? '.' : name;
+    if (length > 63 || at + 1 + length > limit) return null;
+    name += `${query.toString('latin1', at + 1, at + 1 + length)}.`;
+    at += length + 1;
   }
 }
 

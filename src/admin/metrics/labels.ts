@@ -51,17 +51,43 @@ export function familyIndex(address: string): number {
 
 export const PROTO_LABELS: readonly string[] = ['udp', 'tcp'];
 
+/** A DNS name has at most 127 labels (255 wire bytes); one more slot keeps the bound obvious. */
+const MAX_LABELS = 128;
+const HEADER_SIZE = 12;
+/** QTYPE and QCLASS follow the question name. */
+const TYPE_AND_CLASS = 4;
+
+interface WireZone {
+  /** The zone's labels, length-prefixed and lower case, without the terminating zero byte. */
+  readonly bytes: Uint8Array;
+  readonly labelCount: number;
+  readonly index: number;
+}
+
+/** A zone that a question name can equal or end in: every label 1..63 octets, one octet per character. */
+function matchable(labels: readonly string[]): boolean {
+  return labels.every((label) => label.length > 0 && label.length <= 63 && [...label].every((c) => c.charCodeAt(0) <= 0xff));
+}
+
+function zoneWire(labels: readonly string[]): Uint8Array {
+  return Buffer.concat(labels.flatMap((label) => [Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
+}
+
 /**
  * The zone label of a query: the longest configured zone the name ends in (with a trailing dot, as
  * CoreDNS writes zones), "." for every other name (forwarded or refused), "dropped" when the query
- * had no readable question.
+ * had no readable question. Matching works on the question's wire bytes, because the dispatcher
+ * has no parsed question for a cache hit and the observer must not allocate per query.
  */
 export class ZoneLabels {
   /** Configured zones, then ".", then "dropped". */
   readonly labels: readonly string[];
   readonly root: number;
   readonly dropped: number;
-  private readonly suffixes: readonly { readonly labels: readonly string[]; readonly index: number }[];
+  /** Longest (most labels) first, so the first match is the longest zone. */
+  private readonly zones: readonly WireZone[];
+  /** Offsets of the current name's length bytes; reused by every call. */
+  private readonly labelStarts = new Int32Array(MAX_LABELS);
 
   /** `zones`: lower case, without trailing dot (as the resolver holds them). */
   constructor(zones: readonly string[]) {
@@ -69,19 +95,47 @@ export class ZoneLabels {
     this.labels = [...unique.map((z) => `${z}.`), '.', 'dropped'];
     this.root = unique.length;
     this.dropped = unique.length + 1;
-    this.suffixes = unique
+    this.zones = unique
       .map((z, index) => ({ labels: z.split('.'), index }))
-      .sort((a, b) => b.labels.length - a.labels.length);
+      .filter((zone) => matchable(zone.labels))
+      .map((zone) => ({ bytes: zoneWire(zone.labels), labelCount: zone.labels.length, index: zone.index }))
+      .sort((a, b) => b.labelCount - a.labelCount);
   }
 
-  /** Index of the zone `lower` (a name's lower-case labels) falls in. */
-  match(lower: readonly string[]): number {
-    for (const zone of this.suffixes) {
-      const offset = lower.length - zone.labels.length;
-      if (offset < 0) continue;
-      let i = zone.labels.length - 1;
-      while (i >= 0 && lower[offset + i] === zone.labels[i]) i--;
-      if (i < 0) return zone.index;
+  /**
+   * Index of the zone the question name in `query` falls in. The name starts at offset 12 and
+   * ends 4 bytes before `questionEnd` (0: no readable question). Labels compare ASCII
+   * case-insensitively (RFC 4343); a name that is not well-formed counts as no readable question.
+   */
+  matchWire(query: Uint8Array, questionEnd: number): number {
+    if (questionEnd === 0) return this.dropped;
+    const starts = this.labelStarts;
+    const limit = Math.min(questionEnd - TYPE_AND_CLASS, query.length);
+    let count = 0;
+    let at = HEADER_SIZE;
+    for (;;) {
+      if (at >= limit) return this.dropped;
+      const length = query[at]!;
+      if (length === 0) break;
+      if (length > 63 || count === MAX_LABELS) return this.dropped;
+      starts[count++] = at;
+      at += length + 1;
+    }
+    // `at` is the terminating zero: a zone matches when its bytes equal the name's last labels.
+    for (let z = 0; z < this.zones.length; z++) {
+      const zone = this.zones[z]!;
+      if (zone.labelCount > count) continue;
+      const from = starts[count - zone.labelCount]!;
+      const bytes = zone.bytes;
+      if (at - from !== bytes.length) continue;
+      let i = 0;
+      while (i < bytes.length) {
+        const b = query[from + i]!;
+        // Length bytes are at most 63, below 'A', so lower-casing leaves them alone.
+        if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== bytes[i]) break;
+        i++;
+      }
+      if (i === bytes.length) return zone.index;
     }
     return this.root;
   }

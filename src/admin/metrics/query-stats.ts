@@ -1,6 +1,7 @@
 // The query observer behind the coredns_dns_* and answer-cache metrics. It runs once per query on
 // the hot path, so it only turns the event into a few small indexes and bumps numbers in typed
 // arrays; label strings and prom-client objects exist only at scrape time (query-metrics.ts).
+import { performance } from 'node:perf_hooks';
 import type { AnsweredBy, QueryEvent, QueryObserver } from '../../wire/dispatcher.js';
 import { DURATION_BUCKETS, HistogramTable, SIZE_BUCKETS } from './histograms.js';
 import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS, ZoneLabels, familyIndex, rcodeIndex, typeIndex } from './labels.js';
@@ -32,10 +33,13 @@ export class QueryStats implements QueryObserver {
   /** Answer cache: questions that looked it up, and hits split into [success, denial]. */
   cacheRequests = 0;
   readonly cacheHits = new Float64Array(2);
-  private readonly now: () => bigint;
+  private readonly now: () => number;
 
-  /** `zones`: the authoritative zones, lower case. `now` is the clock the event's startedAt came from. */
-  constructor(zones: readonly string[], now: () => bigint = process.hrtime.bigint) {
+  /**
+   * `zones`: the authoritative zones, lower case. `now` is the clock the event's startedAt came from
+   * (milliseconds, as performance.now()).
+   */
+  constructor(zones: readonly string[], now: () => number = () => performance.now()) {
     this.zones = new ZoneLabels(zones);
     const zoneCount = this.zones.labels.length;
     this.requests = new Float64Array(zoneCount * PROTOS * FAMILIES * TYPES);
@@ -47,15 +51,15 @@ export class QueryStats implements QueryObserver {
   }
 
   observe(event: QueryEvent): void {
-    const question = event.question;
-    const zone = question === null ? this.zones.dropped : this.zones.match(question.lower);
+    // The event is reused for the next query: read it here, keep nothing.
+    const zone = this.zones.matchWire(event.query, event.questionEnd);
     const type = typeIndex(event.qtype);
     const proto = event.transport === 'udp' ? 0 : 1;
     const family = familyIndex(event.client.address);
 
     this.requests[((zone * PROTOS + proto) * FAMILIES + family) * TYPES + type]!++;
     this.responses[(zone * RCODES + rcodeIndex(event.rcode)) * PLUGINS + PLUGIN_INDEX[event.answeredBy]]!++;
-    this.duration.observe(zone * TYPES + type, Number(this.now() - event.startedAt) / 1e9);
+    this.duration.observe(zone * TYPES + type, (this.now() - event.startedAt) / 1e3);
     this.requestSize.observe(zone * PROTOS + proto, event.requestBytes);
     this.responseSize.observe(zone * PROTOS + proto, event.responseBytes);
 

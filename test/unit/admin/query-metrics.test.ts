@@ -19,28 +19,49 @@ interface EventSpec {
   answers?: number;
   requestBytes?: number;
   responseBytes?: number;
-  tookNs?: bigint;
+  tookMs?: number;
 }
 
-/** A clock the test moves: each event "arrives" `tookNs` before the observer reads it. */
+type MutableEvent = { -readonly [K in keyof QueryEvent]: QueryEvent[K] };
+
+/** A query packet as a client sends it: header, then the question `name` (as written, "" = root), QTYPE, QCLASS IN. */
+function queryPacket(name: string, qtype = 1): { query: Buffer; questionEnd: number } {
+  const parts = [Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0])];
+  for (const label of name.split('.').filter(Boolean)) parts.push(Buffer.from([label.length]), Buffer.from(label, 'latin1'));
+  parts.push(Buffer.from([0, qtype >> 8, qtype & 255, 0, 1]));
+  const query = Buffer.concat(parts);
+  return { query, questionEnd: query.length };
+}
+
+/** A 12-byte header with QDCOUNT 0: the dispatcher reports it with questionEnd 0. */
+const NO_QUESTION = { query: Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]), questionEnd: 0 };
+
+/**
+ * A clock the test moves: each event "arrives" `tookMs` before the observer reads it. Like the
+ * dispatcher, the harness fills one event object for every query.
+ */
 function setUp(): { stats: QueryStats; observe: (e: EventSpec) => void; scrape: () => Promise<string> } {
-  let now = 1_000_000_000n;
+  let now = 1_000;
   const stats = new QueryStats(ZONES, () => now);
   const registry = new MetricsRegistry({ defaultMetrics: false });
   registerQueryMetrics(registry, { stats, server: () => 'dns://:1053', answerCache: { cacheStats: () => ({ entries: 10, denials: 4 }) } });
+  const event: MutableEvent = {
+    transport: 'udp', qtype: 0, rcode: 0, requestBytes: 0, responseBytes: 0, query: NO_QUESTION.query, questionEnd: 0, startedAt: 0,
+    client: { address: '127.0.0.1', port: 5353, transport: 'udp' }, answeredBy: 'resolver', answerCount: 0,
+  };
   return {
     stats,
     observe: (e) => {
-      const labels = e.name === null ? null : (e.name ?? 'web.default.svc.cluster.local').split('.');
+      const qtype = e.qtype ?? 1;
+      const { query, questionEnd } = e.name === null ? NO_QUESTION : queryPacket(e.name ?? 'web.default.svc.cluster.local', qtype);
       const startedAt = now;
-      now += e.tookNs ?? 100_000n;
-      const event: QueryEvent = {
-        transport: e.transport ?? 'udp', qtype: e.qtype ?? 1, rcode: e.rcode ?? 0,
-        requestBytes: e.requestBytes ?? 50, responseBytes: e.responseBytes ?? 120, cacheHit: e.by === 'cache', startedAt,
+      now += e.tookMs ?? 0.1;
+      Object.assign(event, {
+        transport: e.transport ?? 'udp', qtype, rcode: e.rcode ?? 0,
+        requestBytes: e.requestBytes ?? 50, responseBytes: e.responseBytes ?? 120, query, questionEnd, startedAt,
         client: { address: e.address ?? '127.0.0.1', port: 5353, transport: e.transport ?? 'udp' },
-        question: labels === null ? null : { labels, lower: labels.map((l) => l.toLowerCase()), type: e.qtype ?? 1, class: 1 },
         answeredBy: e.by ?? 'resolver', answerCount: e.answers ?? 1,
-      };
+      } satisfies QueryEvent);
       stats.observe(event);
     },
     scrape: async () => (await registry.expose()).body,
@@ -100,8 +121,8 @@ describe('coredns_dns_responses_total', () => {
 describe('histograms', () => {
   it('request duration goes into CoreDNS buckets by zone and type', async () => {
     const m = setUp();
-    m.observe({ tookNs: 100_000n }); // 0.1 ms: first bucket
-    m.observe({ tookNs: 3_000_000n }); // 3 ms: le 0.004
+    m.observe({ tookMs: 0.1 }); // first bucket
+    m.observe({ tookMs: 3 }); // le 0.004
     const text = await m.scrape();
     const prefix = 'coredns_dns_request_duration_seconds_bucket{server="dns://:1053",zone="cluster.local.",view="",type="A",';
     expect(text).toContain(`${prefix}le="0.00025"} 1`);
@@ -158,9 +179,79 @@ describe('labels', () => {
   it('the longest matching zone wins', () => {
     const zones = new ZoneLabels(['cluster.local', 'svc.cluster.local', 'Example.']);
     expect(zones.labels).toEqual(['cluster.local.', 'svc.cluster.local.', 'example.', '.', 'dropped']);
-    expect(zones.labels[zones.match(['a', 'b', 'svc', 'cluster', 'local'])]).toBe('svc.cluster.local.');
-    expect(zones.labels[zones.match(['a', 'pod', 'cluster', 'local'])]).toBe('cluster.local.');
-    expect(zones.labels[zones.match(['local'])]).toBe('.');
+    const zoneOf = (name: string): string => {
+      const { query, questionEnd } = queryPacket(name);
+      return zones.labels[zones.matchWire(query, questionEnd)]!;
+    };
+    expect(zoneOf('a.b.svc.cluster.local')).toBe('svc.cluster.local.');
+    expect(zoneOf('a.pod.cluster.local')).toBe('cluster.local.');
+    expect(zoneOf('local')).toBe('.');
+  });
+
+  describe('ZoneLabels.matchWire', () => {
+    const zones = new ZoneLabels(['cluster.local', 'svc.cluster.local', 'in-addr.arpa']);
+    const zoneOf = (name: string): string => {
+      const { query, questionEnd } = queryPacket(name);
+      return zones.labels[zones.matchWire(query, questionEnd)]!;
+    };
+
+    it('compares letters case-insensitively, as RFC 4343 asks', () => {
+      expect(zoneOf('Web.Default.SVC.Cluster.LOCAL')).toBe('svc.cluster.local.');
+      expect(zoneOf('POD.CLUSTER.local')).toBe('cluster.local.');
+      expect(zoneOf('4.3.2.1.IN-ADDR.ARPA')).toBe('in-addr.arpa.');
+    });
+
+    it('a name equal to a zone falls in that zone', () => {
+      expect(zoneOf('cluster.local')).toBe('cluster.local.');
+      expect(zoneOf('svc.cluster.local')).toBe('svc.cluster.local.');
+      expect(zoneOf('In-Addr.Arpa')).toBe('in-addr.arpa.');
+    });
+
+    it('a name in a nested zone counts under the longer zone, its siblings under the shorter', () => {
+      expect(zoneOf('web.shop.svc.cluster.local')).toBe('svc.cluster.local.');
+      expect(zoneOf('10-0-0-1.shop.pod.cluster.local')).toBe('cluster.local.');
+      expect(zoneOf('svcx.cluster.local')).toBe('cluster.local.');
+    });
+
+    it('names outside every zone, the root and a bare TLD count under "."', () => {
+      expect(zoneOf('example.com')).toBe('.');
+      expect(zoneOf('local')).toBe('.');
+      expect(zoneOf('cluster.local.example.com')).toBe('.');
+      expect(zoneOf('')).toBe('.');
+    });
+
+    it('a label that merely ends with the zone text is not in the zone', () => {
+      expect(zoneOf('xcluster.local')).toBe('.');
+      expect(zoneOf('a.xcluster.local')).toBe('.');
+      expect(zoneOf('web.xsvc.cluster.local')).toBe('cluster.local.');
+    });
+
+    it('a query without a readable question counts as "dropped"', () => {
+      expect(zones.labels[zones.matchWire(NO_QUESTION.query, 0)]).toBe('dropped');
+      // questionEnd 0 wins even when the buffer happens to hold a name.
+      expect(zones.labels[zones.matchWire(queryPacket('cluster.local').query, 0)]).toBe('dropped');
+    });
+
+    it('a name cut short by questionEnd or the buffer counts as "dropped" instead of reading past it', () => {
+      const { query, questionEnd } = queryPacket('web.svc.cluster.local');
+      expect(zones.labels[zones.matchWire(query, questionEnd - 6)]).toBe('dropped');
+      expect(zones.labels[zones.matchWire(query.subarray(0, 20), questionEnd)]).toBe('dropped');
+    });
+
+    it('reads the question only, wherever the packet continues', () => {
+      const { query, questionEnd } = queryPacket('web.svc.cluster.local');
+      const withAdditional = Buffer.concat([query, Buffer.from([0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0])]);
+      expect(zones.labels[zones.matchWire(withAdditional, questionEnd)]).toBe('svc.cluster.local.');
+    });
+
+    it('a name with the most labels a 255-octet name can hold (127) is matched whole', () => {
+      const deep = new ZoneLabels(['x.y']);
+      const { query, questionEnd } = queryPacket(`${'b.'.repeat(125)}x.y`);
+      expect(questionEnd - 12 - 4).toBe(255);
+      expect(deep.labels[deep.matchWire(query, questionEnd)]).toBe('x.y.');
+      const outside = queryPacket(`${'b.'.repeat(125)}x.z`);
+      expect(deep.labels[deep.matchWire(outside.query, outside.questionEnd)]).toBe('.');
+    });
   });
 
   it('type names and codes convert both ways', () => {
