@@ -287,7 +287,7 @@ function flagTable(cwd: string): { readonly [K in keyof FlagValues]: FlagSpec<Fl
       help: 'Largest UDP answer, and the EDNS size announced', parse: (text) => parseWholeNumber(text, 512, 65535, 'bytes'),
     }),
     cacheEntries: value({
-      flag: 'cache-entries', metavar: 'N', default: '10000',
+      flag: 'cache-entries', metavar: 'N', default: '50000',
       help: 'Encoded answers kept for repeat questions (0 disables the cache)', parse: (text) => parseWholeNumber(text, 0, 10_000_000, 'entries'),
     }),
     workers: value({

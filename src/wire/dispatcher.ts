@@ -1,7 +1,8 @@
 // One query in, one reply out: parse, cache, resolve or forward, encode, rotate, truncate.
 // Synchronous on every path that does not involve an upstream, and it never throws.
 import type { Logger } from '../logger.js';
-import type { Answer, Client, Forwarder, Generations, Question, Resolver } from '../resolve/message.js';
+import { performance } from 'node:perf_hooks';
+import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
 import { Rcode } from '../resolve/message.js';
 import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
@@ -13,19 +14,29 @@ import type { ZoneTransfer } from './transfer.js';
 /** Which part wrote the reply: the answer cache, the resolver, the forwarder, or an error path. */
 export type AnsweredBy = 'cache' | 'resolver' | 'forwarder' | 'error';
 
+/**
+ * One answered query, for observers (metrics, query log). The dispatcher fills one reused event
+ * object per query, so an observer reads it inside observe() and keeps nothing: allocating an event
+ * (and two BigInt timestamps) per query cost more than the rest of the metrics work.
+ */
 export interface QueryEvent {
   readonly transport: 'udp' | 'tcp';
+  /** QTYPE of the question; 0 when the query had no readable question. */
   readonly qtype: number;
   readonly rcode: number;
   readonly requestBytes: number;
   readonly responseBytes: number;
-  readonly cacheHit: boolean;
-  /** process.hrtime.bigint() when the query arrived. */
-  readonly startedAt: bigint;
+  /**
+   * The query as received. Its question, when readable, is the bytes from offset 12 to
+   * `questionEnd`: the name as sent (uncompressed labels, letter case kept), QTYPE, QCLASS.
+   */
+  readonly query: Buffer;
+  /** End of the question in `query`; 0 when the query had no readable question (FORMERR without one). */
+  readonly questionEnd: number;
+  /** performance.now() when the query arrived (milliseconds, fractional). */
+  readonly startedAt: number;
   /** Who asked (the address gives the family label; query logs name it). */
   readonly client: Client;
-  /** The question when it was readable (null for a FORMERR without one). */
-  readonly question: Question | null;
   readonly answeredBy: AnsweredBy;
   /** ANCOUNT of the reply (0 with a NOERROR rcode is NODATA). */
   readonly answerCount: number;
@@ -48,7 +59,7 @@ export interface DispatcherOptions {
   generations: Generations;
   forwarder?: Forwarder;
   logger: Logger;
-  /** Entries in the encoded-answer cache (default 10000; 0 disables it). */
+  /** Entries in the encoded-answer cache (default 50000; 0 disables it). */
   cacheEntries?: number;
   /** Byte budget of that cache (default 32 MiB). */
   cacheBytes?: number;
@@ -60,12 +71,12 @@ export interface DispatcherOptions {
 }
 
 /**
- * As CoreDNS's cache (9,984 answers per kind). A larger default (50,000) helped the search-path
- * benchmark, but an entry takes 1.3 to ~6 KB of JavaScript heap, more than the byte budget
- * counts, and a random-name flood then ran a server with a 64 MB heap out of memory
- * (test/robust/flood.test.ts). Raise it with --cache-entries where the heap allows.
+ * Enough for the search-path expansions of a busy cluster (the benchmark's 1,000-service cluster
+ * sends 18,000 distinct ones): CoreDNS keeps 9,984 answers per kind, but a miss here costs more than
+ * a hit does, and an entry takes only 400 to 650 bytes of heap (src/wire/cache.ts). The byte budget
+ * still bounds a flood of distinct names whatever the entry limit.
  */
-export const DEFAULT_CACHE_ENTRIES = 10_000;
+export const DEFAULT_CACHE_ENTRIES = 50_000;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_UDP_SIZE = 1232;
 const PLAIN_UDP_LIMIT = 512;
@@ -74,6 +85,8 @@ const TCP_LIMIT = 65535;
 const ERROR_RCODES: Record<Exclude<ParseStatus, 'ok' | 'drop'>, number> = {
   formerr: Rcode.FORMERR, notimp: Rcode.NOTIMP, refused: Rcode.REFUSED, badvers: Rcode.BADVERS,
 };
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
@@ -91,6 +104,11 @@ export class Dispatcher {
   private readonly transfer: ZoneTransfer | undefined;
   /** Refilled by scanQuery for every query; only read synchronously within one handle() call. */
   private readonly head: QueryHead = newQueryHead();
+  /** The one event object every observed query fills in (QueryEvent: observers keep nothing). */
+  private readonly event: Writable<QueryEvent> = {
+    transport: 'udp', qtype: 0, rcode: 0, requestBytes: 0, responseBytes: 0, query: Buffer.alloc(0), questionEnd: 0,
+    startedAt: 0, client: { address: '', port: 0, transport: 'udp' }, answeredBy: 'error', answerCount: 0,
+  };
 
   constructor(options: DispatcherOptions) {
     this.transfer = options.transfer;
@@ -120,7 +138,7 @@ export class Dispatcher {
 
   /** The reply to send, null to send nothing, or a Promise of either when an upstream is involved. */
   handle(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null> {
-    const startedAt = this.observer !== undefined ? process.hrtime.bigint() : 0n;
+    const startedAt = this.observer !== undefined ? performance.now() : 0;
     let parsed: ParsedQuery | null = null;
     try {
       // What the cache holds for the question, once the fast scan has found where it ends.
@@ -151,18 +169,18 @@ export class Dispatcher {
 
   /**
    * A current cached answer. On the hot path `head` is the scanned header alone: a plain query is
-   * answered without ever parsing its name into labels (the entry holds its question for events).
+   * answered without ever parsing its name into labels.
    */
-  private fromCache(query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: bigint): Buffer {
+  private fromCache(query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: number): Buffer {
     const encoded = cached.encoded;
     const reply = buildAnswerReply(query, head, encoded, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
-    if (this.observer !== undefined) this.observe(query, cached.question, client, reply, encoded.rcode, 'cache', startedAt);
+    if (this.observer !== undefined) this.observe(query, head.questionEnd, client, reply, encoded.rcode, 'cache', startedAt);
     return reply;
   }
 
   /** A question the cache cannot answer (`cached` may be a stale entry: it lends its rotation). */
   private answer(
-    query: Buffer, parsed: ParsedQuery, client: Client, cached: CachedAnswer | undefined, startedAt: bigint,
+    query: Buffer, parsed: ParsedQuery, client: Client, cached: CachedAnswer | undefined, startedAt: number,
   ): Buffer | null | Promise<Buffer | null> {
     const epoch = this.generations.epoch;
     let answer: Answer | Promise<Answer> | null;
@@ -193,7 +211,7 @@ export class Dispatcher {
    */
   private reply(
     query: Buffer, parsed: ParsedQuery, client: Client, answer: Answer,
-    cacheAs: { epoch: number; previous: CachedAnswer | undefined } | null, startedAt: bigint,
+    cacheAs: { epoch: number; previous: CachedAnswer | undefined } | null, startedAt: number,
   ): Buffer {
     let encoded;
     try {
@@ -205,14 +223,14 @@ export class Dispatcher {
     let shift = 0;
     if (cacheAs !== null && answer.dependsOn !== null) {
       // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
-      const entry = this.cache.store(query, parsed.questionEnd, parsed.question!, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
+      const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
       shift = nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);
     return this.finish(query, parsed, client, reply, encoded.rcode, 'resolver', startedAt);
   }
 
-  private forward(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer | Promise<Buffer> {
+  private forward(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: number): Buffer | Promise<Buffer> {
     if (this.forwarder === undefined) {
       return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, 'error', startedAt);
     }
@@ -232,7 +250,7 @@ export class Dispatcher {
     );
   }
 
-  private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: bigint): Buffer {
+  private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: number): Buffer {
     return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.SERVFAIL, this.maxUdpSize), Rcode.SERVFAIL, 'error', startedAt);
   }
 
@@ -248,29 +266,29 @@ export class Dispatcher {
   }
 
   private finish(
-    query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: bigint,
+    query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: number,
   ): Buffer {
-    if (this.observer !== undefined) this.observe(query, parsed.question, client, reply, rcode, answeredBy, startedAt);
+    if (this.observer !== undefined) this.observe(query, parsed.question !== null ? parsed.questionEnd : 0, client, reply, rcode, answeredBy, startedAt);
     return reply;
   }
 
   private observe(
-    query: Buffer, question: Question | null, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: bigint,
+    query: Buffer, questionEnd: number, client: Client, reply: Buffer, rcode: number, answeredBy: AnsweredBy, startedAt: number,
   ): void {
+    const event = this.event;
+    event.transport = client.transport;
+    event.qtype = questionEnd >= 16 ? (query[questionEnd - 4]! << 8) | query[questionEnd - 3]! : 0;
+    event.rcode = rcode;
+    event.requestBytes = query.length;
+    event.responseBytes = reply.length;
+    event.query = query;
+    event.questionEnd = questionEnd;
+    event.startedAt = startedAt;
+    event.client = client;
+    event.answeredBy = answeredBy;
+    event.answerCount = reply.length >= 8 ? (reply[6]! << 8) | reply[7]! : 0;
     try {
-      this.observer!.observe({
-        transport: client.transport,
-        qtype: question?.type ?? 0,
-        rcode,
-        requestBytes: query.length,
-        responseBytes: reply.length,
-        cacheHit: answeredBy === 'cache',
-        startedAt,
-        client,
-        question,
-        answeredBy,
-        answerCount: reply.length >= 8 ? (reply[6]! << 8) | reply[7]! : 0,
-      });
+      this.observer!.observe(event);
     } catch (err) {
       this.log.warn('observer', err, 'query observer threw');
     }

@@ -20,10 +20,12 @@ export interface EncodedAnswer {
   /** TC whatever the size (Answer.truncated). */
   readonly truncated: boolean;
   /**
-   * Answer, authority and additional records in that order. Compression pointers are absolute
-   * offsets, so the bytes are valid only right after the question they were encoded for.
+   * Answer, authority and additional records in that order, as a latin-1 string (one character per
+   * byte: the answer cache holds thousands of these, and a string is the cheapest way for the heap
+   * to hold bytes). Compression pointers are absolute offsets, so the bytes are valid only right
+   * after the question they were encoded for.
    */
-  readonly records: Buffer;
+  readonly records: string;
   /** The offset in the reply where `records` starts (the question's end). */
   readonly base: number;
   /** End offset (within `records`) of each record, in order. */
@@ -57,27 +59,30 @@ export class AnswerEncoder {
   encode(answer: Answer, questionLabels: readonly string[] | null, base: number): EncodedAnswer {
     this.out.reset();
     this.names.begin(base, questionLabels);
-    const ends: number[] = [];
+    // Sized up front: an array grown by push keeps room for 17 numbers, and the answer cache holds
+    // thousands of these.
+    const ends = new Array<number>(answer.answer.length + answer.authority.length + answer.additional.length);
+    let recordCount = 0;
     // What rotation needs to know about each answer record; nothing to collect when it never rotates.
     const written: WrittenRecord[] | null = answer.rotate === true ? [] : null;
     for (const record of answer.answer) {
       const shape = this.writeRecord(record);
       written?.push(shape);
-      ends.push(this.out.length);
+      ends[recordCount++] = this.out.length;
     }
     for (const record of answer.authority) {
       this.writeRecord(record);
-      ends.push(this.out.length);
+      ends[recordCount++] = this.out.length;
     }
     for (const record of answer.additional) {
       this.writeRecord(record);
-      ends.push(this.out.length);
+      ends[recordCount++] = this.out.length;
     }
     return {
       rcode: answer.rcode,
       authoritative: answer.authoritative,
       truncated: answer.truncated === true,
-      records: this.out.toBuffer(),
+      records: this.out.toLatin1(),
       base,
       ends,
       answerCount: answer.answer.length,

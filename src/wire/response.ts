@@ -75,23 +75,32 @@ function copySegment(src: Buffer, from: number, to: number, reply: Buffer, at: n
 }
 
 /**
+ * Where rotated records are laid out before their segments are copied: a string can only be written
+ * whole (or its prefix), so the records go here first. Safe to share: used synchronously, and a
+ * record section never exceeds a DNS message.
+ */
+const rotationScratch = Buffer.allocUnsafe(65536);
+
+/**
  * Copies the first `length` bytes of the records, as they read with the rotation run turned left by
  * `shift` records, into `reply` at `at`. Rotation happens before the cut, so a truncated reply
  * carries the rotated prefix.
  */
 function copyRecords(encoded: EncodedAnswer, shift: number, reply: Buffer, at: number, length: number): void {
   const run = encoded.rotation;
-  const src = encoded.records;
+  const records = encoded.records;
   if (run === null || shift === 0) {
-    src.copy(reply, at, 0, length);
+    reply.write(records, at, length, 'latin1');
     return;
   }
+  const src = rotationScratch;
+  src.write(records, 0, records.length, 'latin1');
   const pivot = run.start + shift * run.size;
   const runEnd = run.start + run.count * run.size;
   let written = copySegment(src, 0, run.start, reply, at, 0, length);
   written = copySegment(src, pivot, runEnd, reply, at, written, length);
   written = copySegment(src, run.start, pivot, reply, at, written, length);
-  copySegment(src, runEnd, src.length, reply, at, written, length);
+  copySegment(src, runEnd, records.length, reply, at, written, length);
 }
 
 /**

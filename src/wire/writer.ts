@@ -65,10 +65,12 @@ export class ByteWriter {
     this.length += count;
   }
 
-  /** A right-sized copy of what was written (the scratch storage is reused by the next encode). */
-  toBuffer(): Buffer {
-    const out = Buffer.allocUnsafeSlow(this.length);
-    this.buffer.copy(out, 0, 0, this.length);
-    return out;
+  /**
+   * A copy of what was written as a latin-1 string, one character per byte (the scratch storage is
+   * reused by the next encode). A string costs the heap a header and its bytes; a Buffer of its own
+   * adds an ArrayBuffer, a backing store outside the heap and work for every garbage collection.
+   */
+  toLatin1(): string {
+    return this.buffer.toString('latin1', 0, this.length);
   }
 }

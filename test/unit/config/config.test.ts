@@ -40,7 +40,7 @@ describe('defaults', () => {
       logLevel: 'info',
       podIP: null,
       maxUdpSize: 1232,
-      cacheEntries: 10000,
+      cacheEntries: 50000,
       workers: 1, // set: test/unit/workers.test.ts
       lameduckMs: 5000, logQueries: false, configFile: null, // set: test/unit/admin/config-file.test.ts
       transferTo: [], zonal: false, // set: test/unit/resolve/flags.test.ts

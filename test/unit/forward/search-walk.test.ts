@@ -31,7 +31,7 @@ function setUp(fallthrough: string[] | null = null) {
   };
   const events: QueryEvent[] = [];
   const dispatcher = new Dispatcher({
-    resolver, generations: zone, forwarder, logger: createLogger('silent'), observer: { observe: (e) => events.push(e) },
+    resolver, generations: zone, forwarder, logger: createLogger('silent'), observer: { observe: (e) => events.push({ ...e }) },
   });
   return { dispatcher, forwarded, events };
 }
@@ -47,7 +47,7 @@ describe('the search walk of an outside name', () => {
       }
     }
     expect(forwarded).toEqual([]);
-    expect(events.map((e) => e.cacheHit)).toEqual([false, false, false, true, true, true]);
+    expect(events.map((e) => e.answeredBy === 'cache')).toEqual([false, false, false, true, true, true]);
   });
 
   it('forwards the bare name that ends the walk', async () => {

@@ -1,4 +1,5 @@
 // The dispatcher: cache validity by generations, rotation per query, size limits, error paths.
+import { performance } from 'node:perf_hooks';
 import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client, Forwarder, Question, Resolver } from '../../../src/resolve/message.js';
@@ -30,7 +31,7 @@ function harness(resolve: (q: Question) => Answer | Promise<Answer> | null, extr
       return resolve(q);
     },
   };
-  const dispatcher = new Dispatcher({ resolver, generations, logger, observer: { observe: (e) => events.push(e) }, ...extra });
+  const dispatcher = new Dispatcher({ resolver, generations, logger, observer: { observe: (e) => events.push({ ...e }) }, ...extra });
   return { dispatcher, generations, calls, events, logLines: lines };
 }
 
@@ -83,7 +84,7 @@ describe('dispatcher: the encoded-answer cache', () => {
     expect(h.calls).toHaveLength(1);
     expect(second.readUInt16BE(0)).toBe(2);
     expect(second.subarray(2)).toEqual(first.subarray(2));
-    expect(h.events.map((e) => e.cacheHit)).toEqual([false, true]);
+    expect(h.events.map((e) => e.answeredBy === 'cache')).toEqual([false, true]);
   });
 
   it('keys on the question bytes as sent: another letter case misses and gets its own case echoed', () => {
@@ -287,16 +288,36 @@ describe('dispatcher: names that are not ours', () => {
 });
 
 describe('dispatcher: observer', () => {
-  it('reports transport, qtype, rcode, sizes, cache hits and the arrival time', () => {
+  it('reports transport, qtype, rcode, sizes, who answered, the question bytes and the arrival time', () => {
     const h = harness(stubCluster());
-    const before = process.hrtime.bigint();
+    const before = performance.now();
+    const asked = query({ labels: WEB, type: RRType.A });
     const reply = ask(h, { labels: WEB, type: RRType.A }, TCP);
     expect(h.events).toEqual([{
-      transport: 'tcp', qtype: RRType.A, rcode: 0, requestBytes: query({ labels: WEB }).length,
-      responseBytes: reply.length, cacheHit: false, startedAt: expect.any(BigInt),
-      client: TCP, question: expect.objectContaining({ type: RRType.A }), answeredBy: 'resolver', answerCount: reply.readUInt16BE(6),
+      transport: 'tcp', qtype: RRType.A, rcode: 0, requestBytes: asked.length, responseBytes: reply.length,
+      query: asked, questionEnd: asked.length, startedAt: expect.any(Number),
+      client: TCP, answeredBy: 'resolver', answerCount: reply.readUInt16BE(6),
     }]);
     expect(h.events[0]!.startedAt >= before).toBe(true);
+  });
+
+  it('hands every observer the same event object, refilled per query (observers keep nothing)', () => {
+    const seen: QueryEvent[] = [];
+    const dispatcher = new Dispatcher({
+      resolver: { resolve: stubCluster() }, generations: new FakeGenerations(), logger: collectingLogger().logger,
+      observer: { observe: (e) => seen.push(e) },
+    });
+    dispatcher.handle(query({ labels: WEB, type: RRType.A }), UDP);
+    dispatcher.handle(query({ labels: WEB, type: RRType.AAAA }), UDP);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[1]!.qtype).toBe(RRType.AAAA);
+  });
+
+  it('reports no question (questionEnd 0, qtype 0) for a FORMERR without one', () => {
+    const h = harness(stubCluster());
+    const header = Buffer.from([0, 7, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    h.dispatcher.handle(header, UDP);
+    expect(h.events.map((e) => [e.rcode, e.questionEnd, e.qtype])).toEqual([[Rcode.FORMERR, 0, 0]]);
   });
 
   it('is optional', () => {

@@ -95,7 +95,6 @@ class VersionedGenerations implements Generations {
   }
 }
 
-const QUESTION = { labels: NAME, lower: NAME, type: RRType.A, class: 1 };
 
 /** A message whose question bytes (from offset 12) are `key`, for the cache's byte-keyed API. */
 function msg(key: string): [Buffer, number] {
@@ -113,7 +112,7 @@ describe('AnswerCache', () => {
 
   it('holds at most maxEntries entries', () => {
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, ALWAYS);
-    for (let i = 0; i < 10; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+    for (let i = 0; i < 10; i++) cache.store(...msg(`key${i}`), encoded(), ['svc'], 1, 0);
     expect(cache.size).toBeLessThanOrEqual(4);
     expect(cache.find(...msg('key9'))).toBeDefined();
     expect(cache.find(...msg('key0'))).toBeUndefined();
@@ -121,9 +120,9 @@ describe('AnswerCache', () => {
 
   it('keeps an entry that is used while newer ones arrive', () => {
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, ALWAYS);
-    cache.store(...msg('hot'), QUESTION, encoded(), ['svc'], 1, 0);
+    cache.store(...msg('hot'), encoded(), ['svc'], 1, 0);
     for (let i = 0; i < 20; i++) {
-      cache.store(...msg(`cold${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+      cache.store(...msg(`cold${i}`), encoded(), ['svc'], 1, 0);
       expect(cache.find(...msg('hot'))).toBeDefined();
     }
   });
@@ -131,24 +130,24 @@ describe('AnswerCache', () => {
   it('stays within its byte budget', () => {
     const one = encoded();
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 1000, maxBytes: 2000 }, ALWAYS);
-    for (let i = 0; i < 100; i++) cache.store(...msg(`key${i}`), QUESTION, one, ['svc'], 1, 0);
-    const perEntry = cache.store(...msg('probe'), QUESTION, one, ['svc'], 1, 0).size;
+    for (let i = 0; i < 100; i++) cache.store(...msg(`key${i}`), one, ['svc'], 1, 0);
+    const perEntry = cache.store(...msg('probe'), one, ['svc'], 1, 0).size;
     expect(cache.size * perEntry).toBeLessThanOrEqual(2000);
   });
 
   it('once full, admits a question it never held only when chosen, but always replaces one it holds', () => {
     let admit = true;
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 4, maxBytes: 1 << 20 }, () => (admit ? ALWAYS() : NEVER()));
-    for (let i = 0; i < 4; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+    for (let i = 0; i < 4; i++) cache.store(...msg(`key${i}`), encoded(), ['svc'], 1, 0);
     expect(cache.find(...msg('key3'))).toBeDefined();
     admit = false;
-    cache.store(...msg('newcomer'), QUESTION, encoded(), ['svc'], 1, 0);
+    cache.store(...msg('newcomer'), encoded(), ['svc'], 1, 0);
     expect(cache.find(...msg('newcomer'))).toBeUndefined();
     const replacement = encoded('10.0.0.9');
-    cache.store(...msg('key3'), QUESTION, replacement, ['svc'], 1, 0);
+    cache.store(...msg('key3'), replacement, ['svc'], 1, 0);
     expect(cache.find(...msg('key3'))?.encoded).toBe(replacement);
     admit = true;
-    cache.store(...msg('newcomer'), QUESTION, encoded(), ['svc'], 1, 0);
+    cache.store(...msg('newcomer'), encoded(), ['svc'], 1, 0);
     expect(cache.find(...msg('newcomer'))).toBeDefined();
   });
 
@@ -165,23 +164,23 @@ describe('AnswerCache', () => {
     }
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 100, maxBytes: 1 << 20 }, ALWAYS);
     const [first, second] = pair;
-    cache.store(...msg(first), QUESTION, encoded('10.0.0.1'), ['svc'], 1, 0);
+    cache.store(...msg(first), encoded('10.0.0.1'), ['svc'], 1, 0);
     expect(cache.find(...msg(second))).toBeUndefined();
-    cache.store(...msg(second), QUESTION, encoded('10.0.0.2'), ['svc'], 1, 0);
+    cache.store(...msg(second), encoded('10.0.0.2'), ['svc'], 1, 0);
     expect(cache.find(...msg(second))?.key).toBe(second);
     expect(cache.find(...msg(first))).toBeUndefined();
   });
 
   it('admits everything while it is filling up', () => {
     const cache = new AnswerCache({ generations: new VersionedGenerations(), maxEntries: 100, maxBytes: 1 << 20 }, NEVER);
-    for (let i = 0; i < 50; i++) cache.store(...msg(`key${i}`), QUESTION, encoded(), ['svc'], 1, 0);
+    for (let i = 0; i < 50; i++) cache.store(...msg(`key${i}`), encoded(), ['svc'], 1, 0);
     expect(cache.size).toBe(50);
   });
 
   it('checks the keys of an entry only when the zone has changed since its last check', () => {
     const generations = new VersionedGenerations();
     const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
-    const entry = cache.store(...msg('k'), QUESTION, encoded(), ['svc', 'other'], 1, 0);
+    const entry = cache.store(...msg('k'), encoded(), ['svc', 'other'], 1, 0);
     expect(cache.isCurrent(entry)).toBe(true);
     const reads = generations.reads;
     expect(cache.isCurrent(entry)).toBe(true);
@@ -196,7 +195,7 @@ describe('AnswerCache', () => {
   it('turns stale when the epoch moves even if a source reports no version', () => {
     const generations = { epoch: 1, generation: () => 0 };
     const cache = new AnswerCache({ generations, maxEntries: 10, maxBytes: 1 << 20 });
-    const entry = cache.store(...msg('k'), QUESTION, encoded(), [], 1, 0);
+    const entry = cache.store(...msg('k'), encoded(), [], 1, 0);
     expect(cache.isCurrent(entry)).toBe(true);
     generations.epoch = 2;
     expect(cache.isCurrent(entry)).toBe(false);
@@ -208,7 +207,7 @@ describe('dispatcher: the cache path', () => {
     const events: QueryEvent[] = [];
     const generations = new VersionedGenerations();
     const dispatcher = new Dispatcher({
-      resolver: { resolve }, generations, logger: collectingLogger().logger, observer: { observe: (e) => events.push(e) },
+      resolver: { resolve }, generations, logger: collectingLogger().logger, observer: { observe: (e) => events.push({ ...e }) },
     });
     const ask = (spec: QuerySpec): Buffer => dispatcher.handle(query(spec), UDP) as Buffer;
     return { events, generations, ask, dispatcher };
@@ -229,8 +228,9 @@ describe('dispatcher: the cache path', () => {
     h.ask({ labels: labels('WeB.default.svc.cluster.local') });
     h.ask({ labels: labels('WeB.default.svc.cluster.local') });
     const hit = h.events[1]!;
-    expect(hit).toMatchObject({ cacheHit: true, answeredBy: 'cache', qtype: RRType.A, answerCount: 1, transport: 'udp' });
-    expect(hit.question).toEqual({ labels: ['WeB', 'default', 'svc', 'cluster', 'local'], lower: ['web', 'default', 'svc', 'cluster', 'local'], type: 1, class: 1 });
+    expect(hit).toMatchObject({ answeredBy: 'cache', qtype: RRType.A, answerCount: 1, transport: 'udp' });
+    // The question bytes as sent: the name in the client's letter case, then QTYPE A and QCLASS IN.
+    expect(hit.query.toString('latin1', 12, hit.questionEnd)).toBe('\x03WeB\x07default\x03svc\x07cluster\x05local\x00\x00\x01\x00\x01');
   });
 
   it('rotates a large cached answer (300 records over TCP) one position per query', () => {
