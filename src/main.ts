@@ -16,6 +16,7 @@ import { ConfigError, parseConfig, type Config } from './config.js';
 import { LiveResolver } from './config/live-resolver.js';
 import { ConfigWatcher, resolverSettingsChanged } from './config/reload.js';
 import { createLogger, type Logger } from './logger.js';
+import { compactHeap } from './heap.js';
 import { setUpForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
 import { Dispatcher } from './wire/dispatcher.js';
@@ -166,7 +167,12 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   log.info({ source: config.source, zones: config.zones, ttl: config.ttl, pods: config.pods }, 'starting');
   const sync = watchSync(zone, kinds);
   source.start(ops.tap(sync.sink)).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
-  void sync.synced.then(() => log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced'));
+  void sync.synced.then(() => {
+    log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced');
+    // Loading grew the young generation; left large, every scavenge under load pauses for milliseconds.
+    const compacted = compactHeap();
+    if (compacted !== null) log.info({ heapMB: [compacted.heapBeforeBytes, compacted.heapAfterBytes].map((b) => Math.round(b / 2 ** 20)), pauseMs: Math.round(compacted.pauseMs) }, 'heap compacted after the first sync');
+  });
 
   // Settles at the first sync or at the start-up timeout (true: timed out).
   const firstSync = Promise.race([
