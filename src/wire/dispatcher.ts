@@ -1,7 +1,7 @@
 // One query in, one reply out: parse, cache, resolve or forward, encode, rotate, truncate.
 // Synchronous on every path that does not involve an upstream, and it never throws.
-import type { Logger } from '../logger.js';
 import { performance } from 'node:perf_hooks';
+import type { Logger } from '../logger.js';
 import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
 import { Rcode } from '../resolve/message.js';
 import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';

@@ -9,16 +9,6 @@ const OPT_SIZE = 11;
 
 const OPCODE_SHIFT = 3;
 
-interface HeaderFields {
-  rcode: number;
-  authoritative: boolean;
-  truncated: boolean;
-  questions: number;
-  answers: number;
-  authorities: number;
-  additionals: number;
-}
-
 // Header and OPT fields are written byte by byte: on the hot path this is measurably cheaper than
 // Buffer's checked writeUInt16BE calls.
 function writeU16(reply: Buffer, at: number, value: number): void {
@@ -26,15 +16,22 @@ function writeU16(reply: Buffer, at: number, value: number): void {
   reply[at + 1] = value & 0xff;
 }
 
-function writeHeader(reply: Buffer, head: ReplyHead, fields: HeaderFields): void {
+/**
+ * The header of a reply to `head`. The counts come as separate arguments, not as one object: this
+ * runs for every reply, and an object made per call was a quarter of what a cache hit allocated.
+ */
+function writeHeader(
+  reply: Buffer, head: ReplyHead, rcode: number, authoritative: boolean, truncated: boolean,
+  questions: number, answers: number, authorities: number, additionals: number,
+): void {
   writeU16(reply, 0, head.id);
-  reply[2] = 0x80 | (head.opcode << OPCODE_SHIFT) | (fields.authoritative ? 0x04 : 0) | (fields.truncated ? 0x02 : 0) | (head.rd ? 0x01 : 0);
+  reply[2] = 0x80 | (head.opcode << OPCODE_SHIFT) | (authoritative ? 0x04 : 0) | (truncated ? 0x02 : 0) | (head.rd ? 0x01 : 0);
   // RA stays 0: we do not offer recursion ourselves; Z and AD are 0.
-  reply[3] = (head.cd ? 0x10 : 0) | (fields.rcode & 0x0f);
-  writeU16(reply, 4, fields.questions);
-  writeU16(reply, 6, fields.answers);
-  writeU16(reply, 8, fields.authorities);
-  writeU16(reply, 10, fields.additionals + (head.edns !== null ? 1 : 0));
+  reply[3] = (head.cd ? 0x10 : 0) | (rcode & 0x0f);
+  writeU16(reply, 4, questions);
+  writeU16(reply, 6, answers);
+  writeU16(reply, 8, authorities);
+  writeU16(reply, 10, additionals + (head.edns !== null ? 1 : 0));
 }
 
 function writeOpt(reply: Buffer, at: number, head: ReplyHead, rcode: number, udpSize: number): void {
@@ -53,10 +50,7 @@ export function buildErrorReply(query: Buffer, parsed: ParsedQuery, rcode: numbe
   const optSize = parsed.edns !== null ? OPT_SIZE : 0;
   const reply = Buffer.allocUnsafe(questionEnd + optSize);
   query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
-  writeHeader(reply, parsed, {
-    rcode, authoritative: false, truncated: false,
-    questions: parsed.question !== null ? 1 : 0, answers: 0, authorities: 0, additionals: 0,
-  });
+  writeHeader(reply, parsed, rcode, false, false, parsed.question !== null ? 1 : 0, 0, 0, 0);
   if (optSize > 0) writeOpt(reply, questionEnd, parsed, rcode, udpSize);
   return reply;
 }
@@ -124,10 +118,7 @@ export function buildAnswerReply(
   const authorities = Math.min(encoded.authorityCount, kept - answers);
   const reply = Buffer.allocUnsafe(questionEnd + recordBytes + optSize);
   query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
-  writeHeader(reply, head, {
-    rcode: encoded.rcode, authoritative: encoded.authoritative, truncated: encoded.truncated || kept < total,
-    questions: 1, answers, authorities, additionals: kept - answers - authorities,
-  });
+  writeHeader(reply, head, encoded.rcode, encoded.authoritative, encoded.truncated || kept < total, 1, answers, authorities, kept - answers - authorities);
   copyRecords(encoded, shift, reply, questionEnd, recordBytes);
   if (optSize > 0) writeOpt(reply, questionEnd + recordBytes, head, encoded.rcode, udpSize);
   return reply;
