@@ -23,21 +23,23 @@
 // be promoted to V8's old space before it dies, which made garbage collection the largest cost of an
 // NXDOMAIN-heavy load (search-path expansions). A question asked often still gets in after a few misses.
 //
-// An entry is small on purpose (a few hundred bytes of heap): the key and the records are latin-1
-// strings, it keeps no parsed question, and answers without dependencies share one empty array.
+// An entry is small on purpose (a few hundred bytes of heap): it is itself the encoded answer, its
+// question and records one latin-1 string (the key compared on a hit, then written into the reply
+// with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
 import type { Generations } from '../resolve/message.js';
 import type { EncodedAnswer } from './encode.js';
 
-export interface CachedAnswer {
-  /** The question bytes (name as sent, type, class) as a latin-1 string, to tell hash collisions apart. */
-  readonly key: string;
+/**
+ * An encoded answer whose `records` start with the question bytes it was built for (name as sent,
+ * type, class: `questionBytes` characters), which also tell hash collisions apart.
+ */
+export interface CachedAnswer extends EncodedAnswer {
   readonly hash: number;
-  readonly encoded: EncodedAnswer;
   readonly epoch: number;
   readonly keys: readonly string[];
   readonly generations: readonly number[];
-  /** Next rotation position of the answer's address run (true round-robin, one step per reply). */
-  rotation: number;
+  /** Next shift of the answer's rotation run (true round-robin, one step per reply). */
+  turn: number;
   /** Generations.version when the entry was last found current; -1 before its first check. */
   checkedAt: number;
   /** 1 when hit since the eviction hand last passed it (CLOCK's reference bit), else 0. */
@@ -83,14 +85,30 @@ export function hashBytes(buf: Buffer, from: number, to: number, seed: number): 
   return hash & 0x3fffffff;
 }
 
-function sameBytes(key: string, buf: Buffer, from: number, to: number): boolean {
-  if (key.length !== to - from) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== buf[from + i]) return false;
+/** Whether the entry was built for exactly the question bytes buf[from, to). */
+function sameQuestion(entry: CachedAnswer, buf: Buffer, from: number, to: number): boolean {
+  const length = entry.questionBytes;
+  if (length !== to - from) return false;
+  const text = entry.records;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== buf[from + i]) return false;
   return true;
 }
 
-function entrySize(encoded: EncodedAnswer, keys: readonly string[], key: string): number {
-  let size = ENTRY_OVERHEAD + key.length + encoded.records.length + encoded.ends.length * 4;
+/** Where a question and its records are put together before becoming one string. */
+const joinScratch = Buffer.allocUnsafe(65536 + 512);
+
+/** The question bytes of `query` followed by `records`, as one flat latin-1 string. */
+function questionAndRecords(query: Buffer, questionEnd: number, records: string): string {
+  const questionBytes = questionEnd - QUESTION_START;
+  const total = questionBytes + records.length;
+  const out = total <= joinScratch.length ? joinScratch : Buffer.allocUnsafe(total);
+  query.copy(out, 0, QUESTION_START, questionEnd);
+  out.write(records, questionBytes, records.length, 'latin1');
+  return out.toString('latin1', 0, total);
+}
+
+function entrySize(encoded: EncodedAnswer, keys: readonly string[], questionBytes: number): number {
+  let size = ENTRY_OVERHEAD + questionBytes + encoded.records.length + encoded.ends.length * 4;
   for (const k of keys) size += k.length + KEY_OVERHEAD;
   return size;
 }
@@ -124,7 +142,7 @@ export class AnswerCache {
    */
   find(query: Buffer, questionEnd: number): CachedAnswer | undefined {
     const entry = this.entries.get(hashBytes(query, QUESTION_START, questionEnd, this.seed));
-    if (entry === undefined || !sameBytes(entry.key, query, QUESTION_START, questionEnd)) return undefined;
+    if (entry === undefined || !sameQuestion(entry, query, QUESTION_START, questionEnd)) return undefined;
     entry.used = 1;
     return entry;
   }
@@ -148,12 +166,23 @@ export class AnswerCache {
    * the epoch was `epoch`, as depending on `keys` at their current generations. Returns the entry
    * (also when the cache is disabled or passes it up, so rotation state has a home for this reply).
    */
-  store(query: Buffer, questionEnd: number, encoded: EncodedAnswer, keys: readonly string[], epoch: number, rotation: number): CachedAnswer {
-    const key = query.toString('latin1', QUESTION_START, questionEnd);
+  store(query: Buffer, questionEnd: number, encoded: EncodedAnswer, keys: readonly string[], epoch: number, turn: number): CachedAnswer {
     const generations = keys.length === 0 ? NO_GENERATIONS : keys.map((k) => this.source.generation(k));
     const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
+    const questionBytes = questionEnd - QUESTION_START;
     const entry: CachedAnswer = {
-      key, hash, encoded, epoch, keys, generations, rotation, checkedAt: -1, used: 0, size: entrySize(encoded, keys, key), slot: -1,
+      rcode: encoded.rcode,
+      authoritative: encoded.authoritative,
+      truncated: encoded.truncated,
+      records: questionAndRecords(query, questionEnd, encoded.records),
+      questionBytes,
+      base: encoded.base,
+      ends: encoded.ends,
+      answerCount: encoded.answerCount,
+      authorityCount: encoded.authorityCount,
+      additionalCount: encoded.additionalCount,
+      rotation: encoded.rotation,
+      hash, epoch, keys, generations, turn, checkedAt: -1, used: 0, size: entrySize(encoded, keys, questionBytes), slot: -1,
     };
     if (!this.enabled) return entry;
     const replaced = this.entries.get(hash);
@@ -208,7 +237,7 @@ export class AnswerCache {
   stats(): { entries: number; denials: number } {
     let denials = 0;
     for (const entry of this.entries.values()) {
-      if (entry.encoded.rcode === NXDOMAIN || (entry.encoded.rcode === NOERROR && entry.encoded.answerCount === 0)) denials++;
+      if (entry.rcode === NXDOMAIN || (entry.rcode === NOERROR && entry.answerCount === 0)) denials++;
     }
     return { entries: this.size, denials };
   }
@@ -224,9 +253,9 @@ export class AnswerCache {
 
 /** The rotation shift for this reply, advancing the entry's counter by one. */
 export function nextRotation(entry: CachedAnswer): number {
-  const run = entry.encoded.rotation;
+  const run = entry.rotation;
   if (run === null) return 0;
-  const shift = entry.rotation % run.count;
-  entry.rotation = shift + 1;
+  const shift = entry.turn % run.count;
+  entry.turn = shift + 1;
   return shift;
 }

@@ -172,9 +172,8 @@ export class Dispatcher {
    * answered without ever parsing its name into labels.
    */
   private fromCache(query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: number): Buffer {
-    const encoded = cached.encoded;
-    const reply = buildAnswerReply(query, head, encoded, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
-    if (this.observer !== undefined) this.observe(query, head.questionEnd, client, reply, encoded.rcode, 'cache', startedAt);
+    const reply = buildAnswerReply(query, head, cached, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
+    if (this.observer !== undefined) this.observe(query, head.questionEnd, client, reply, cached.rcode, 'cache', startedAt);
     return reply;
   }
 
@@ -223,7 +222,7 @@ export class Dispatcher {
     let shift = 0;
     if (cacheAs !== null && answer.dependsOn !== null) {
       // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
-      const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.rotation ?? 0);
+      const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.turn ?? 0);
       shift = nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);

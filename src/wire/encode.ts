@@ -26,6 +26,13 @@ export interface EncodedAnswer {
    * after the question they were encoded for.
    */
   readonly records: string;
+  /**
+   * How many characters at the start of `records` are the question the answer was built for (name
+   * as sent, type, class: the message's bytes from offset 12), 0 when `records` holds records alone.
+   * The answer cache keeps question and records as one string: one object to reach and one copy
+   * into the reply. `ends` count from the end of that prefix.
+   */
+  readonly questionBytes: number;
   /** The offset in the reply where `records` starts (the question's end). */
   readonly base: number;
   /** End offset (within `records`) of each record, in order. */
@@ -83,6 +90,7 @@ export class AnswerEncoder {
       authoritative: answer.authoritative,
       truncated: answer.truncated === true,
       records: this.out.toLatin1(),
+      questionBytes: 0,
       base,
       ends,
       answerCount: answer.answer.length,

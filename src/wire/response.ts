@@ -70,31 +70,40 @@ function copySegment(src: Buffer, from: number, to: number, reply: Buffer, at: n
 
 /**
  * Where rotated records are laid out before their segments are copied: a string can only be written
- * whole (or its prefix), so the records go here first. Safe to share: used synchronously, and a
- * record section never exceeds a DNS message.
+ * whole (or its prefix), so the records go here first. Safe to share: used synchronously. A record
+ * section larger than a message (thousands of endpoints, cut to 64 KB over TCP) gets a buffer of its own.
  */
-const rotationScratch = Buffer.allocUnsafe(65536);
+const rotationScratch = Buffer.allocUnsafe(65536 + 512);
 
 /**
- * Copies the first `length` bytes of the records, as they read with the rotation run turned left by
- * `shift` records, into `reply` at `at`. Rotation happens before the cut, so a truncated reply
- * carries the rotated prefix.
+ * Writes the question and the first `length` bytes of the records, as they read with the rotation
+ * run turned left by `shift` records. Rotation happens before the cut, so a truncated reply carries
+ * the rotated prefix. When `encoded` starts with the question (a cache entry, found by comparing
+ * exactly those bytes with the query's), question and records go in with one copy.
  */
-function copyRecords(encoded: EncodedAnswer, shift: number, reply: Buffer, at: number, length: number): void {
+function copyBody(query: Buffer, questionEnd: number, encoded: EncodedAnswer, shift: number, reply: Buffer, length: number): void {
   const run = encoded.rotation;
-  const records = encoded.records;
+  const text = encoded.records;
+  const skip = encoded.questionBytes;
   if (run === null || shift === 0) {
-    reply.write(records, at, length, 'latin1');
+    if (skip > 0) {
+      reply.write(text, HEADER_SIZE, skip + length, 'latin1');
+      return;
+    }
+    query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
+    reply.write(text, questionEnd, length, 'latin1');
     return;
   }
-  const src = rotationScratch;
-  src.write(records, 0, records.length, 'latin1');
-  const pivot = run.start + shift * run.size;
-  const runEnd = run.start + run.count * run.size;
-  let written = copySegment(src, 0, run.start, reply, at, 0, length);
-  written = copySegment(src, pivot, runEnd, reply, at, written, length);
-  written = copySegment(src, run.start, pivot, reply, at, written, length);
-  copySegment(src, runEnd, records.length, reply, at, written, length);
+  query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
+  const src = text.length <= rotationScratch.length ? rotationScratch : Buffer.allocUnsafe(text.length);
+  src.write(text, 0, text.length, 'latin1');
+  const runStart = skip + run.start;
+  const pivot = runStart + shift * run.size;
+  const runEnd = runStart + run.count * run.size;
+  let written = copySegment(src, skip, runStart, reply, questionEnd, 0, length);
+  written = copySegment(src, pivot, runEnd, reply, questionEnd, written, length);
+  written = copySegment(src, runStart, pivot, reply, questionEnd, written, length);
+  copySegment(src, runEnd, text.length, reply, questionEnd, written, length);
 }
 
 /**
@@ -109,7 +118,7 @@ export function buildAnswerReply(
   const optSize = head.edns !== null ? OPT_SIZE : 0;
   const total = encoded.ends.length;
   let kept = total;
-  let recordBytes = encoded.records.length;
+  let recordBytes = encoded.records.length - encoded.questionBytes;
   if (questionEnd + recordBytes + optSize > sizeLimit) {
     kept = recordsThatFit(encoded.ends, sizeLimit - questionEnd - optSize);
     recordBytes = kept > 0 ? encoded.ends[kept - 1]! : 0;
@@ -117,9 +126,8 @@ export function buildAnswerReply(
   const answers = Math.min(encoded.answerCount, kept);
   const authorities = Math.min(encoded.authorityCount, kept - answers);
   const reply = Buffer.allocUnsafe(questionEnd + recordBytes + optSize);
-  query.copy(reply, HEADER_SIZE, HEADER_SIZE, questionEnd);
   writeHeader(reply, head, encoded.rcode, encoded.authoritative, encoded.truncated || kept < total, 1, answers, authorities, kept - answers - authorities);
-  copyRecords(encoded, shift, reply, questionEnd, recordBytes);
+  copyBody(query, questionEnd, encoded, shift, reply, recordBytes);
   if (optSize > 0) writeOpt(reply, questionEnd + recordBytes, head, encoded.rcode, udpSize);
   return reply;
 }

@@ -1,6 +1,7 @@
 // The hot path's shortcuts: scanQuery (the cache path's header read) never disagrees with
 // parseQuery, the answer cache stays within its bounds and skips key checks only while nothing in
 // the zone changed, and a reply from the cache path is the reply the full path gives.
+import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client, Generations } from '../../../src/resolve/message.js';
 import { RRType } from '../../../src/resolve/message.js';
@@ -145,7 +146,7 @@ describe('AnswerCache', () => {
     expect(cache.find(...msg('newcomer'))).toBeUndefined();
     const replacement = encoded('10.0.0.9');
     cache.store(...msg('key3'), replacement, ['svc'], 1, 0);
-    expect(cache.find(...msg('key3'))?.encoded).toBe(replacement);
+    expect(cache.find(...msg('key3'))?.ends).toBe(replacement.ends);
     admit = true;
     cache.store(...msg('newcomer'), encoded(), ['svc'], 1, 0);
     expect(cache.find(...msg('newcomer'))).toBeDefined();
@@ -167,7 +168,8 @@ describe('AnswerCache', () => {
     cache.store(...msg(first), encoded('10.0.0.1'), ['svc'], 1, 0);
     expect(cache.find(...msg(second))).toBeUndefined();
     cache.store(...msg(second), encoded('10.0.0.2'), ['svc'], 1, 0);
-    expect(cache.find(...msg(second))?.key).toBe(second);
+    const found = cache.find(...msg(second));
+    expect(found?.records.slice(0, found.questionBytes)).toBe(second);
     expect(cache.find(...msg(first))).toBeUndefined();
   });
 
@@ -244,6 +246,20 @@ describe('dispatcher: the cache path', () => {
     }
     expect(firsts).toEqual(['10.1.0.0', '10.1.0.1', '10.1.0.2', '10.1.0.3']);
     expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache', 'cache']);
+  });
+
+  it('from the cache, cuts a rotated answer over plain UDP to whole records with TC, the rotated prefix first', () => {
+    const many = Array.from({ length: 100 }, (_, i) => `10.3.0.${i + 1}`);
+    const h = harness(() => answer({ answer: many.map((a) => aRecord(NAME.join('.'), a)), rotate: true, dependsOn: ['svc'] }));
+    for (let i = 0; i < 3; i++) {
+      const reply = h.ask({ labels: NAME });
+      const packet = Packet.parse(reply);
+      // 47 bytes of header and question, 16 bytes a record: 29 records fit in 512.
+      expect(reply.length).toBe(47 + 29 * 16);
+      expect(reply[2]! & 0x02).toBe(0x02);
+      expect(packet.answers.map((r) => r.address)).toEqual([...many.slice(i), ...many.slice(0, i)].slice(0, 29));
+    }
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache']);
   });
 
   it('rotates a small cached answer one position per query, wrapping around', () => {

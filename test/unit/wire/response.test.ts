@@ -173,4 +173,12 @@ describe('rotation of the address run', () => {
     const ips = addressList(100);
     expect(packet.answers.map((r) => r.address)).toEqual([...ips.slice(90), ...ips.slice(0, 19)]);
   });
+
+  it('rotates a record section larger than a message (5,000 records, 80 KB) and cuts it to 64 KB', () => {
+    const many = answer({ answer: addressList(5000).map((ip) => aRecord(NAME, ip)), rotate: true });
+    const packet = decode(build({ labels: labels(NAME) }, many, { shift: 4990, limit: 65535 }));
+    const ips = addressList(5000);
+    // 47 bytes of header and question, 16 bytes a record: 4,093 records fit in 65,535 bytes.
+    expect(packet.answers.map((r) => r.address)).toEqual([...ips.slice(4990), ...ips.slice(0, 4083)]);
+  });
 });
