@@ -262,3 +262,29 @@ describe('labels', () => {
     expect(typeName(99)).toBe('TYPE99');
   });
 });
+
+describe('batched counting', () => {
+  it('adds up thousands of queries exactly, across full batches and a partial one read at scrape time', async () => {
+    const m = setUp();
+    for (let i = 0; i < 2_500; i++) m.observe({ by: i % 5 === 0 ? 'cache' : 'resolver', rcode: i % 2 === 0 ? 0 : 3, answers: i % 2 === 0 ? 1 : 0, responseBytes: 100 + (i % 3) });
+    const text = await m.scrape();
+    expect(text).toContain('coredns_dns_requests_total{server="dns://:1053",zone="cluster.local.",view="",proto="udp",family="1",type="A"} 2500');
+    expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone="cluster.local.",view="",rcode="NOERROR",plugin="cache"} 250');
+    expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone="cluster.local.",view="",rcode="NXDOMAIN",plugin="kubernetes"} 1000');
+    expect(text).toContain('coredns_cache_requests_total{server="dns://:1053",zones="cluster.local.,in-addr.arpa.,ip6.arpa.",view=""} 2500');
+    expect(text).toContain('coredns_cache_hits_total{server="dns://:1053",type="success",zones="cluster.local.,in-addr.arpa.,ip6.arpa.",view=""} 250');
+    expect(text).toContain('coredns_cache_hits_total{server="dns://:1053",type="denial",zones="cluster.local.,in-addr.arpa.,ip6.arpa.",view=""} 250');
+    // Response sizes 100, 101, 102 in turn: their sum is exact.
+    const sum = Array.from({ length: 2_500 }, (_, i) => 100 + (i % 3)).reduce((a, b) => a + b, 0);
+    expect(text).toContain(`coredns_dns_response_size_bytes_sum{server="dns://:1053",zone="cluster.local.",view="",proto="udp"} ${sum}`);
+  });
+
+  it('shows a query in the counters as soon as they are read, without waiting for a full batch', () => {
+    const m = setUp();
+    m.observe({});
+    expect(m.stats.requests.reduce((a, b) => a + b, 0)).toBe(1);
+    m.observe({ transport: 'tcp' });
+    expect(m.stats.requests.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(m.stats.cacheRequests).toBe(2);
+  });
+});
