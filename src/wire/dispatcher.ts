@@ -73,7 +73,7 @@ export interface DispatcherOptions {
 /**
  * Enough for the search-path expansions of a busy cluster (the benchmark's 1,000-service cluster
  * sends 18,000 distinct ones): CoreDNS keeps 9,984 answers per kind, but a miss here costs more than
- * a hit does, and an entry takes only 400 to 650 bytes of heap (src/wire/cache.ts). The byte budget
+ * a hit does, and an entry takes only 220 to 470 bytes of heap (src/wire/cache.ts). The byte budget
  * still bounds a flood of distinct names whatever the entry limit.
  */
 export const DEFAULT_CACHE_ENTRIES = 50_000;

@@ -63,8 +63,8 @@ describe('random-name flood, in process', () => {
       const after = settledHeap();
       expect(answered).toBe(FLOOD);
       // Bounded: the second half million adds nothing; the whole flood at most the full cache's heap
-      // (measured: the full default cache holds 45,000 of these answers in 24 MB, its byte budget
-      // binding before the entry limit; the flood adds ~4 MB on top of that baseline).
+      // (measured: the 45,000 cacheable answers of the fill, the outside names being refused, take
+      // 22 MB; the flood adds ~4 MB on top of that baseline).
       expect(after - half).toBeLessThan(4 * MiB);
       expect(after - before).toBeLessThan(96 * MiB);
     } finally {
