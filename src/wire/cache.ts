@@ -170,28 +170,27 @@ export class AnswerCache {
     const generations = keys.length === 0 ? NO_GENERATIONS : keys.map((k) => this.source.generation(k));
     const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
     const questionBytes = questionEnd - QUESTION_START;
+    const size = entrySize(encoded, keys, questionBytes);
+    const replaced = this.enabled ? this.entries.get(hash) : undefined;
+    // A stale answer being replaced (or a question with the same hash) is always admitted, in its place.
+    const admitted = this.enabled && (replaced !== undefined || !this.full(size) || this.random() * ADMIT_ONE_IN < 1);
     const entry: CachedAnswer = {
       rcode: encoded.rcode,
       authoritative: encoded.authoritative,
       truncated: encoded.truncated,
-      records: questionAndRecords(query, questionEnd, encoded.records),
-      questionBytes,
+      // An entry passed up only carries this one reply's rotation: it needs no string of its own.
+      records: admitted ? questionAndRecords(query, questionEnd, encoded.records) : encoded.records,
+      questionBytes: admitted ? questionBytes : 0,
       base: encoded.base,
       ends: encoded.ends,
       answerCount: encoded.answerCount,
       authorityCount: encoded.authorityCount,
       additionalCount: encoded.additionalCount,
       rotation: encoded.rotation,
-      hash, epoch, keys, generations, turn, checkedAt: -1, used: 0, size: entrySize(encoded, keys, questionBytes), slot: -1,
+      hash, epoch, keys, generations, turn, checkedAt: -1, used: 0, size, slot: -1,
     };
-    if (!this.enabled) return entry;
-    const replaced = this.entries.get(hash);
-    if (replaced !== undefined) {
-      // A stale answer being replaced (or a question with the same hash): always admitted, in its place.
-      this.remove(replaced);
-    } else if (this.full(entry.size) && this.random() * ADMIT_ONE_IN >= 1) {
-      return entry;
-    }
+    if (!admitted) return entry;
+    if (replaced !== undefined) this.remove(replaced);
     while (this.entries.size > 0 && this.full(entry.size)) this.evictOne();
     const slot = this.freeSlots.pop() ?? this.ring.length;
     this.ring[slot] = entry;

@@ -262,6 +262,21 @@ describe('dispatcher: the cache path', () => {
     expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache']);
   });
 
+  it('answers correctly whether a full cache admits the question or passes it up', () => {
+    const dispatcher = new Dispatcher({
+      resolver: { resolve: (q) => answer({ answer: [aRecord(q.labels.join('.'), `10.4.0.${q.labels[0]!.slice(1)}`)], dependsOn: ['svc'] }) },
+      generations: new VersionedGenerations(), logger: collectingLogger().logger, cacheEntries: 2,
+    });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 1; i <= 20; i++) {
+        const name = `s${i}.default.svc.cluster.local`;
+        const packet = Packet.parse(dispatcher.handle(query({ labels: labels(name) }), UDP) as Buffer);
+        expect(packet.questions[0]!.name).toBe(name);
+        expect(packet.answers.map((r) => [r.name, r.address])).toEqual([[name, `10.4.0.${i}`]]);
+      }
+    }
+  });
+
   it('rotates a small cached answer one position per query, wrapping around', () => {
     const four = ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4'];
     const h = harness(() => answer({ answer: four.map((a) => aRecord(NAME.join('.'), a)), rotate: true, dependsOn: ['svc'] }));
