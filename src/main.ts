@@ -16,7 +16,7 @@ import { ConfigError, parseConfig, type Config } from './config.js';
 import { LiveResolver } from './config/live-resolver.js';
 import { ConfigWatcher, resolverSettingsChanged } from './config/reload.js';
 import { createLogger, type Logger } from './logger.js';
-import { compactHeap } from './heap.js';
+import { heapCompactor } from './heap.js';
 import { setUpForwarding, type Forwarding } from './resolve/forward/setup.js';
 import { ClusterResolver, zonesFromArgs } from './resolve/resolver.js';
 import { Dispatcher } from './wire/dispatcher.js';
@@ -53,7 +53,7 @@ function sourceKinds(config: Config): ObjectKind[] {
 
 /** The configured cluster source; a Kubernetes configuration problem is a one-line usage error. */
 async function openSource(config: Config, kinds: readonly ObjectKind[], log: Logger): Promise<{ source: ClusterSource; kubernetes: KubernetesSource | null }> {
-  if (config.source.kind === 'manifests') return { source: new ManifestSource({ path: config.source.path, kinds, logger: log }), kubernetes: null };
+  if (config.source.kind === 'manifests') return { source: new ManifestSource({ path: config.source.path, kinds, logger: log, compactHeap: heapCompactor() }), kubernetes: null };
   // Loaded only when used: the Kubernetes client costs about half a second and 80 MB of memory to load.
   const { openKubernetesSource } = await import('./cluster/kubernetes/index.js');
   const opened = openKubernetesSource({
@@ -167,12 +167,7 @@ async function run(config: Config, log: Logger, reload: () => Config): Promise<v
   log.info({ source: config.source, zones: config.zones, ttl: config.ttl, pods: config.pods }, 'starting');
   const sync = watchSync(zone, kinds);
   source.start(ops.tap(sync.sink)).catch((err: unknown) => log.error({ err }, 'cluster source failed to start'));
-  void sync.synced.then(() => {
-    log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced');
-    // Loading grew the young generation; left large, every scavenge under load pauses for milliseconds.
-    const compacted = compactHeap();
-    if (compacted !== null) log.info({ heapMB: [compacted.heapBeforeBytes, compacted.heapAfterBytes].map((b) => Math.round(b / 2 ** 20)), pauseMs: Math.round(compacted.pauseMs) }, 'heap compacted after the first sync');
-  });
+  void sync.synced.then(() => log.info({ source: source.status().name, ...zone.counts() }, 'cluster source synced'));
 
   // Settles at the first sync or at the start-up timeout (true: timed out).
   const firstSync = Promise.race([

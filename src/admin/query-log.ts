@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import type { QueryEvent, QueryObserver } from '../wire/dispatcher.js';
+import { questionNameLabels } from '../wire/query.js';
 import { rcodeName, typeName } from './metrics/labels.js';
 
 export class QueryLog implements QueryObserver {
@@ -40,17 +41,10 @@ export class QueryLog implements QueryObserver {
  */
 export function questionName(query: Buffer, questionEnd: number): string | null {
   if (questionEnd === 0) return null;
-  const limit = Math.min(questionEnd - 4, query.length);
-  let name = '';
-  let at = 12;
-  for (;;) {
-    if (at >= limit) return null;
-    const length = query[at]!;
-    if (length === 0) return name === '' ? '.' : name;
-    if (length > 63 || at + 1 + length > limit) return null;
-    name += `${query.toString('latin1', at + 1, at + 1 + length)}.`;
-    at += length + 1;
-  }
+  const name = questionNameLabels(query);
+  // QTYPE and QCLASS follow the name within the question.
+  if (name === null || name.end + 4 > questionEnd) return null;
+  return `${name.labels.join('.')}.`;
 }
 
 /** Hands each event to every observer (the dispatcher takes one). */

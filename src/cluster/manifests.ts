@@ -25,6 +25,8 @@ export interface ManifestSourceOptions {
   readonly pollMs?: number;
   /** Use fs.watch for quick reloads (default true); the poll runs either way. */
   readonly watch?: boolean;
+  /** Run after each load that was applied, to give its garbage back (src/heap.ts); null or absent: never. */
+  readonly compactHeap?: (() => void) | null;
 }
 
 export class ManifestSource implements ClusterSource {
@@ -34,6 +36,7 @@ export class ManifestSource implements ClusterSource {
   private readonly debounceMs: number;
   private readonly pollMs: number;
   private readonly useWatch: boolean;
+  private readonly compactHeap: (() => void) | null;
   private sink: ClusterSink | null = null;
   private watcher: FSWatcher | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
@@ -57,6 +60,7 @@ export class ManifestSource implements ClusterSource {
     this.debounceMs = options.debounceMs ?? 100;
     this.pollMs = options.pollMs ?? 2000;
     this.useWatch = options.watch ?? true;
+    this.compactHeap = options.compactHeap ?? null;
   }
 
   async start(sink: ClusterSink): Promise<void> {
@@ -184,6 +188,16 @@ export class ManifestSource implements ClusterSource {
     this.lastError = null;
     this.detail = `${files.length} files`;
     this.log.info({ path: this.path, files: files.length, ...counts }, 'manifests loaded');
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.compactHeap === null) return;
+    try {
+      this.compactHeap();
+    } catch (err) {
+      this.log.warn({ err }, 'could not compact the heap after loading the manifests');
+    }
   }
 
   private fail(error: string): void {

@@ -87,6 +87,14 @@ function readQuestionName(buf: Buffer, offset: number): NameRead | null {
   }
 }
 
+/**
+ * The question name of a message, labels as sent, and the offset after its zero byte; null when it
+ * is not a well-formed uncompressed name (for readers outside the query path, such as query logs).
+ */
+export function questionNameLabels(buf: Buffer): { readonly labels: readonly string[]; readonly end: number } | null {
+  return readQuestionName(buf, HEADER_SIZE);
+}
+
 /** Skips a possibly compressed name in a record; returns the offset after it, or -1. */
 function skipName(buf: Buffer, offset: number): number {
   let at = offset;

@@ -3,7 +3,7 @@
 import type { Logger } from '../../logger.js';
 import type { ObjectKind } from '../types.js';
 import { createKubeClient } from './client.js';
-import { heapCompactor } from './heap.js';
+import { heapCompactor } from '../../heap.js';
 import { loadKubeConfig, type KubeTarget, type LoadOptions } from './kubeconfig.js';
 import type { ReflectorOptions } from './reflector.js';
 import { KubernetesSource } from './source.js';

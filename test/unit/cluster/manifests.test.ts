@@ -134,10 +134,13 @@ describe('ManifestSource', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function start(path: string, opts: { pollMs?: number; kinds?: ObjectKind[]; watch?: boolean } = {}) {
+  function start(path: string, opts: { pollMs?: number; kinds?: ObjectKind[]; watch?: boolean; compactHeap?: () => void } = {}) {
     const { logger, lines } = capturingLogger();
     const sink = new RecordingSink();
-    source = new ManifestSource({ path, logger, debounceMs: 20, pollMs: opts.pollMs ?? 100, watch: opts.watch ?? true, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
+    source = new ManifestSource({
+      path, logger, debounceMs: 20, pollMs: opts.pollMs ?? 100, watch: opts.watch ?? true,
+      ...(opts.kinds ? { kinds: opts.kinds } : {}), ...(opts.compactHeap ? { compactHeap: opts.compactHeap } : {}),
+    });
     return { sink, lines, started: source.start(sink) };
   }
 
@@ -150,6 +153,20 @@ describe('ManifestSource', () => {
       'synced service', 'synced endpointslice', 'synced namespace',
     ]);
     expect(source!.status()).toMatchObject({ name: 'manifests', synced: true, connected: true });
+  });
+
+  it('compacts the heap after each load it applies, not after one it rejects', async () => {
+    writeFileSync(join(dir, 'a.yaml'), quote());
+    let compactions = 0;
+    const { sink, started } = start(dir, { compactHeap: () => compactions++ });
+    await started;
+    expect(compactions).toBe(1);
+    writeFileSync(join(dir, 'a.yaml'), quote('10.0.0.9'));
+    await eventually(() => compactions === 2);
+    writeFileSync(join(dir, 'a.yaml'), 'kind: Service\nmetadata: [not, a, map]\n');
+    await eventually(() => source!.status().connected === false);
+    expect(compactions).toBe(2);
+    expect(names(sink.state.get('service'))).toEqual(['kiada/quote']);
   });
 
   it('delivers pods only when asked for them', async () => {
