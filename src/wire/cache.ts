@@ -26,6 +26,7 @@
 // An entry is small on purpose (a few hundred bytes of heap): it is itself the encoded answer, its
 // question and records one latin-1 string (the key compared on a hit, then written into the reply
 // with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
+import { Buffer } from 'node:buffer';
 import type { Generations } from '../resolve/message.js';
 import type { EncodedAnswer } from './encode.js';
 

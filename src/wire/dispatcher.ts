@@ -1,5 +1,6 @@
 // One query in, one reply out: parse, cache, resolve or forward, encode, rotate, truncate.
 // Synchronous on every path that does not involve an upstream, and it never throws.
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
@@ -8,7 +9,7 @@ import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
 import { newQueryHead, parseQuery, scanQuery, type ParsedQuery, type ParseStatus, type QueryHead, type ReplyHead } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
-import { buildAnswerReply, buildErrorReply, replyRcode } from './response.js';
+import { buildAnswerReply, buildErrorReply, replyRcode, type ReplyScratch } from './response.js';
 import type { ZoneTransfer } from './transfer.js';
 
 /** Which part wrote the reply: the answer cache, the resolver, the forwarder, or an error path. */
@@ -136,8 +137,12 @@ export class Dispatcher {
     }
   }
 
-  /** The reply to send, null to send nothing, or a Promise of either when an upstream is involved. */
-  handle(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null> {
+  /**
+   * The reply to send, null to send nothing, or a Promise of either when an upstream is involved.
+   * With `scratch`, a reply returned at once may be a view of the scratch's memory: the caller sends
+   * it before the next call with the same scratch (see ReplyScratch). A Promise's reply never is.
+   */
+  handle(query: Buffer, client: Client, scratch?: ReplyScratch): Buffer | null | Promise<Buffer | null> {
     const startedAt = this.observer !== undefined ? performance.now() : 0;
     let parsed: ParsedQuery | null = null;
     try {
@@ -147,7 +152,7 @@ export class Dispatcher {
       if (scanQuery(query, this.head)) {
         looked = true;
         cached = this.cache.find(query, this.head.questionEnd);
-        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, this.head, client, cached, startedAt);
+        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, this.head, client, cached, startedAt, scratch);
       }
       parsed = parseQuery(query);
       if (parsed.status === 'drop') return null;
@@ -157,9 +162,9 @@ export class Dispatcher {
       }
       if (!looked) {
         cached = this.cache.find(query, parsed.questionEnd);
-        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, parsed, client, cached, startedAt);
+        if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, parsed, client, cached, startedAt, scratch);
       }
-      return this.answer(query, parsed, client, cached, startedAt);
+      return this.answer(query, parsed, client, cached, startedAt, scratch);
     } catch (err) {
       // Only a bug gets here; the client still gets an answer when its question was readable.
       this.log.warn('dispatch', err, 'query handling failed');
@@ -171,8 +176,10 @@ export class Dispatcher {
    * A current cached answer. On the hot path `head` is the scanned header alone: a plain query is
    * answered without ever parsing its name into labels.
    */
-  private fromCache(query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: number): Buffer {
-    const reply = buildAnswerReply(query, head, cached, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize);
+  private fromCache(
+    query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: number, scratch: ReplyScratch | undefined,
+  ): Buffer {
+    const reply = buildAnswerReply(query, head, cached, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize, scratch);
     if (this.observer !== undefined) this.observe(query, head.questionEnd, client, reply, cached.rcode, 'cache', startedAt);
     return reply;
   }
@@ -180,6 +187,7 @@ export class Dispatcher {
   /** A question the cache cannot answer (`cached` may be a stale entry: it lends its rotation). */
   private answer(
     query: Buffer, parsed: ParsedQuery, client: Client, cached: CachedAnswer | undefined, startedAt: number,
+    scratch: ReplyScratch | undefined,
   ): Buffer | null | Promise<Buffer | null> {
     const epoch = this.generations.epoch;
     let answer: Answer | Promise<Answer> | null;
@@ -192,7 +200,8 @@ export class Dispatcher {
     if (answer === null) return this.forward(query, parsed, client, startedAt);
     if (isPromise(answer)) {
       return answer.then(
-        (late) => (late === null ? this.forward(query, parsed, client, startedAt) : this.reply(query, parsed, client, late, null, startedAt)),
+        // A late reply gets its own memory: other replies may take the scratch before it is sent.
+        (late) => (late === null ? this.forward(query, parsed, client, startedAt) : this.reply(query, parsed, client, late, null, startedAt, undefined)),
         (err: unknown) => {
           this.log.warn('resolver', err, 'resolver rejected; answering SERVFAIL');
           return this.servfail(query, parsed, client, startedAt);
@@ -200,7 +209,7 @@ export class Dispatcher {
       );
     }
     const entry = answer.dependsOn === null ? null : { epoch, previous: cached };
-    return this.reply(query, parsed, client, answer, entry, startedAt);
+    return this.reply(query, parsed, client, answer, entry, startedAt, scratch);
   }
 
   /**
@@ -210,7 +219,7 @@ export class Dispatcher {
    */
   private reply(
     query: Buffer, parsed: ParsedQuery, client: Client, answer: Answer,
-    cacheAs: { epoch: number; previous: CachedAnswer | undefined } | null, startedAt: number,
+    cacheAs: { epoch: number; previous: CachedAnswer | undefined } | null, startedAt: number, scratch: ReplyScratch | undefined,
   ): Buffer {
     let encoded;
     try {
@@ -225,7 +234,7 @@ export class Dispatcher {
       const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.turn ?? 0);
       shift = nextRotation(entry);
     }
-    const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize);
+    const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize, scratch);
     return this.finish(query, parsed, client, reply, encoded.rcode, 'resolver', startedAt);
   }
 

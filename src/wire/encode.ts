@@ -1,4 +1,5 @@
 // Answer → the bytes that follow the question in a reply, with what truncation and rotation need.
+import { Buffer } from 'node:buffer';
 import type { Answer, RData, ResourceRecord } from '../resolve/message.js';
 import { RRClass, RRType } from '../resolve/message.js';
 import { ipv4Bytes, ipv6Bytes } from './addresses.js';

@@ -1,5 +1,6 @@
 // Reply assembly: the query's own header and question bytes, the encoded records (rotated, then
 // cut to the size limit by whole records), then our OPT record when the query had EDNS.
+import { Buffer } from 'node:buffer';
 import type { EncodedAnswer } from './encode.js';
 import type { ParsedQuery, ReplyHead } from './query.js';
 
@@ -106,13 +107,46 @@ function copyBody(query: Buffer, questionEnd: number, encoded: EncodedAnswer, sh
   copySegment(src, runEnd, text.length, reply, questionEnd, written, length);
 }
 
+/** Views kept for reply lengths up to this; a longer reply (rare over UDP) gets its own buffer. */
+const SCRATCH_CAPACITY = 4096;
+
+/**
+ * Reply memory reused from one reply to the next, for a sender that puts each reply on the wire
+ * before it asks for the next one (UDP: node:dgram hands the datagram to the kernel at once, and a
+ * fresh Buffer per reply was a visible part of a cache hit's cost). A reply is a view of exactly its
+ * length, made once per length, so taking one allocates nothing. When the kernel could not take a
+ * datagram at once, the send keeps its buffer: detach() then leaves that memory to it.
+ */
+export class ReplyScratch {
+  private memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
+  private views: (Buffer | undefined)[] = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
+
+  /** `length` bytes of the shared memory; valid until the next take() of the same scratch. */
+  take(length: number): Buffer {
+    if (length > SCRATCH_CAPACITY) return Buffer.allocUnsafe(length);
+    let view = this.views[length];
+    if (view === undefined) {
+      view = this.memory.subarray(0, length);
+      this.views[length] = view;
+    }
+    return view;
+  }
+
+  /** The last reply is still in use (a queued send): later replies get new memory. */
+  detach(): void {
+    this.memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
+    this.views = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
+  }
+}
+
 /**
  * The reply for `encoded` under a size limit (512/EDNS size over UDP, 65535 over TCP), with the
  * rotation run turned by `shift`. Records that do not fit are dropped from the end (additional,
- * then authority, then answer) and TC is set.
+ * then authority, then answer) and TC is set. With `scratch`, the reply is a view of its memory.
  */
 export function buildAnswerReply(
   query: Buffer, head: ReplyHead, encoded: EncodedAnswer, shift: number, sizeLimit: number, udpSize: number,
+  scratch?: ReplyScratch,
 ): Buffer {
   const questionEnd = head.questionEnd;
   const optSize = head.edns !== null ? OPT_SIZE : 0;
@@ -125,7 +159,8 @@ export function buildAnswerReply(
   }
   const answers = Math.min(encoded.answerCount, kept);
   const authorities = Math.min(encoded.authorityCount, kept - answers);
-  const reply = Buffer.allocUnsafe(questionEnd + recordBytes + optSize);
+  const length = questionEnd + recordBytes + optSize;
+  const reply = scratch !== undefined ? scratch.take(length) : Buffer.allocUnsafe(length);
   writeHeader(reply, head, encoded.rcode, encoded.authoritative, encoded.truncated || kept < total, 1, answers, authorities, kept - answers - authorities);
   copyBody(query, questionEnd, encoded, shift, reply, recordBytes);
   if (optSize > 0) writeOpt(reply, questionEnd + recordBytes, head, encoded.rcode, udpSize);

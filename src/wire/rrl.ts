@@ -4,6 +4,7 @@
 // answer goes out truncated (TC, no records) and the rest are dropped: a real client behind a
 // limited prefix retries over TCP (which cannot be spoofed) and is answered, while a reflection
 // attack gets only tiny replies, at a fraction of the rate.
+import { Buffer } from 'node:buffer';
 import { LRUCache } from 'lru-cache';
 import { parseIPv4, parseIPv6 } from '../cluster/ip.js';
 

@@ -3,6 +3,7 @@
 // broken client from exhausting the server: a cap on open connections, an idle timeout that only
 // real progress resets, a cap on answers in flight per connection, and no reading while a client
 // leaves its answers unread.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import type { Client } from '../resolve/message.js';
 import type { Dispatcher } from './dispatcher.js';

@@ -1,9 +1,12 @@
 // DNS over UDP on node:dgram: one datagram in, at most one datagram out.
+// Buffer from its module: the global `Buffer` is an accessor, a getter call on every use in hot code.
+import { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Client } from '../resolve/message.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RateLimitedLog } from './ratelimit.js';
+import { ReplyScratch } from './response.js';
 import { slipReply, type ResponseRateLimiter } from './rrl.js';
 
 export interface UdpListenOptions {
@@ -54,6 +57,10 @@ export class UdpListener {
   private inFlight = 0;
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
+  /** Memory for replies sent the moment they are built (see send()). */
+  private readonly scratch = new ReplyScratch();
+  /** Whether the kernel left datagrams in the process' send queue after the last send. */
+  private queued = false;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -93,7 +100,7 @@ export class UdpListener {
     const client: Client = { address: remote.address, port: remote.port, transport: 'udp' };
     let reply: Buffer | null | Promise<Buffer | null>;
     try {
-      reply = this.dispatcher.handle(message, client);
+      reply = this.dispatcher.handle(message, client, this.scratch);
     } catch (err) {
       this.log.warn('udp-dispatch', err, 'dispatcher threw');
       return;
@@ -126,7 +133,7 @@ export class UdpListener {
     // No completion callback: it costs a tick per query. The kernel takes almost every datagram at
     // once; the rare one it queues is waited for in close(), and a failed send is a lost datagram,
     // which the client retries like any other.
-    if (this.socket.getSendQueueSize() > MAX_SEND_QUEUE_BYTES) {
+    if (this.queued && this.socket.getSendQueueSize() > MAX_SEND_QUEUE_BYTES) {
       this.log.warn('udp-send-queue', null, 'UDP send queue full; replies are being dropped');
       return;
     }
@@ -135,6 +142,10 @@ export class UdpListener {
     } catch (err) {
       this.log.warn('udp-send', err, 'UDP send failed');
     }
+    // One native call per reply, as the size check before each send used to be. A queued datagram
+    // keeps its buffer, which may be the scratch's memory: the next replies then get new memory.
+    this.queued = this.socket.getSendQueueCount() > 0;
+    if (this.queued) this.scratch.detach();
   }
 
   private settle(): void {

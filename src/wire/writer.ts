@@ -1,5 +1,6 @@
 // A growable byte writer for encoding records, plus the typed error every encoder raises on data
 // it cannot put on the wire (the dispatcher turns it into SERVFAIL instead of a malformed reply).
+import { Buffer } from 'node:buffer';
 
 /** The resolver handed over something that has no valid wire form (bad address, label > 63, ...). */
 export class EncodeError extends Error {

@@ -8,7 +8,15 @@ import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS, ZoneLabels, fam
 
 /** CoreDNS's `plugin` label of coredns_dns_responses_total: who wrote the reply ('' = no plugin). */
 export const PLUGIN_LABELS: readonly string[] = ['cache', 'kubernetes', 'forward', ''];
-const PLUGIN_INDEX: Readonly<Record<AnsweredBy, number>> = { cache: 0, resolver: 1, forwarder: 2, error: 3 };
+/** Index into PLUGIN_LABELS (a switch: a keyed load with changing string keys goes megamorphic). */
+function pluginIndex(answeredBy: AnsweredBy): number {
+  switch (answeredBy) {
+    case 'cache': return 0;
+    case 'resolver': return 1;
+    case 'forwarder': return 2;
+    default: return 3;
+  }
+}
 
 const TYPES = TYPE_LABELS.length;
 const RCODES = RCODE_LABELS.length;
@@ -58,7 +66,7 @@ export class QueryStats implements QueryObserver {
     const family = familyIndex(event.client.address);
 
     this.requests[((zone * PROTOS + proto) * FAMILIES + family) * TYPES + type]!++;
-    this.responses[(zone * RCODES + rcodeIndex(event.rcode)) * PLUGINS + PLUGIN_INDEX[event.answeredBy]]!++;
+    this.responses[(zone * RCODES + rcodeIndex(event.rcode)) * PLUGINS + pluginIndex(event.answeredBy)]!++;
     this.duration.observe(zone * TYPES + type, (this.now() - event.startedAt) / 1e3);
     this.requestSize.observe(zone * PROTOS + proto, event.requestBytes);
     this.responseSize.observe(zone * PROTOS + proto, event.responseBytes);

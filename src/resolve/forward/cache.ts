@@ -1,5 +1,6 @@
 // The response cache of forwarded answers: upstream replies kept as wire bytes, bounded by entries
 // and bytes, fresh for min(record TTLs, cap); served with their TTLs counted down in place.
+import { Buffer } from 'node:buffer';
 import { LRUCache } from 'lru-cache';
 import { Rcode, RRType } from '../message.js';
 import { soaMinimum, withoutEdnsOptions } from './records.js';

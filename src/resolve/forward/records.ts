@@ -1,5 +1,6 @@
 // What is done with the records of a walked upstream reply: EDNS options dropped before caching, the
 // SOA minimum of a negative answer, and the answer section decoded for ExternalName chasing.
+import { Buffer } from 'node:buffer';
 import { RRType, type RData, type ResourceRecord } from '../message.js';
 import { Section, type RecordSpan } from './walk.js';
 import { readName } from './wire.js';

@@ -1,5 +1,6 @@
 // The check every message from an upstream passes where it is received, before anything caches or
 // relays it: is it the reply to our query, and is it sound? Done once per reply, never on cache hits.
+import { Buffer } from 'node:buffer';
 import { walkMessage, type RecordSpan } from './walk.js';
 import { HEADER_SIZE, isResponse, isTruncated, opcodeOf, readQuestion, sameQuestion, truncatedToQuestion, type WireQuestion } from './wire.js';
 

@@ -1,6 +1,7 @@
 // Exchanges with one upstream: UDP over a connected socket of our own (the kernel drops datagrams from
 // anyone else, and a closed port comes back at once as ECONNREFUSED), TCP for truncated replies. Every
 // reply is screened here, as it arrives (screen.ts): what comes out of an exchange is sound.
+import { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { screenReply, type Screened } from './screen.js';

@@ -1,5 +1,6 @@
 // The few byte-level operations the forwarder needs: read a query's question and EDNS, build a query,
 // patch a reply for one client. Kept here (not in src/wire) so the forwarder stands on its own.
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { RRClass, RRType } from '../message.js';
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Answer, Client, Forwarder, Question, Resolver } from '../../../src/resolve/message.js';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
+import { ReplyScratch } from '../../../src/wire/response.js';
 import {
   FakeGenerations, aRecord, addressList, answer, collectingLogger, labels, query, stubCluster, type QuerySpec,
 } from '../../wire/support.js';
@@ -176,6 +177,32 @@ describe('dispatcher: rotation', () => {
     const third = decode(ask(h, { labels: FOUR })).answers[0]!.address;
     expect(h.calls).toHaveLength(2);
     expect(third).toBe(addressList(4)[2]);
+  });
+});
+
+describe('dispatcher: replies in a scratch', () => {
+  it('answers from the cache and the resolver into the scratch with the same bytes as without it', () => {
+    const plain = harness(stubCluster());
+    const shared = harness(stubCluster());
+    const scratch = new ReplyScratch();
+    for (const spec of [{ labels: FOUR }, { labels: FOUR }, { labels: BIG }, { labels: BIG, edns: { udpSize: 1232 } }]) {
+      const own = ask(plain, spec);
+      const reply = shared.dispatcher.handle(query(spec), UDP, scratch);
+      if (!Buffer.isBuffer(reply)) throw new Error('expected a synchronous reply');
+      expect(Buffer.compare(reply, own)).toBe(0);
+    }
+    // Two questions: every other reply came from the cache.
+    expect(shared.calls).toHaveLength(2);
+  });
+
+  it('never hands a Promise\'s reply the scratch: a late answer keeps its bytes', async () => {
+    const h = harness(() => Promise.resolve(answer({ answer: [aRecord('late.default.svc.cluster.local', '10.9.9.9')] })));
+    const scratch = new ReplyScratch();
+    const pending = h.dispatcher.handle(query({ labels: labels('late.default.svc.cluster.local') }), UDP, scratch);
+    if (Buffer.isBuffer(pending) || pending === null) throw new Error('expected a Promise');
+    const late = await pending;
+    scratch.take(late!.length).fill(0);
+    expect(decode(late!).answers.map((r) => r.address)).toEqual(['10.9.9.9']);
   });
 });
 

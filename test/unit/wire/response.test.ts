@@ -3,7 +3,7 @@ import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../../../src/resolve/message.js';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
-import { AnswerEncoder, buildAnswerReply, buildErrorReply, parseQuery } from '../../../src/wire/codec.js';
+import { AnswerEncoder, ReplyScratch, buildAnswerReply, buildErrorReply, parseQuery } from '../../../src/wire/codec.js';
 import { aRecord, addressList, answer, labels, query, soaRecord, type QuerySpec } from '../../wire/support.js';
 
 const NAME = 'big.default.svc.cluster.local';
@@ -180,5 +180,47 @@ describe('rotation of the address run', () => {
     const ips = addressList(5000);
     // 47 bytes of header and question, 16 bytes a record: 4,093 records fit in 65,535 bytes.
     expect(packet.answers.map((r) => r.address)).toEqual([...ips.slice(4990), ...ips.slice(0, 4083)]);
+  });
+});
+
+describe('reply scratch (UDP replies built into reused memory)', () => {
+  it('gives a view of exactly the asked length, the same memory for every length until detached', () => {
+    const scratch = new ReplyScratch();
+    const first = scratch.take(100);
+    first.fill(0x11);
+    const second = scratch.take(60);
+    expect(first.length).toBe(100);
+    expect(second.length).toBe(60);
+    expect(second[0]).toBe(0x11);
+    expect(scratch.take(100)).toBe(first);
+  });
+
+  it('leaves a detached reply alone: later replies get other memory', () => {
+    const scratch = new ReplyScratch();
+    const queued = scratch.take(80).fill(0x22);
+    scratch.detach();
+    scratch.take(80).fill(0x33);
+    expect([...queued]).toEqual(new Array(80).fill(0x22));
+  });
+
+  it('gives a reply longer than its memory a buffer of its own', () => {
+    const scratch = new ReplyScratch();
+    const small = scratch.take(10).fill(0x44);
+    const large = scratch.take(8000).fill(0x55);
+    expect(large.length).toBe(8000);
+    expect([...small]).toEqual(new Array(10).fill(0x44));
+  });
+
+  it('builds the same bytes as a reply of its own, truncated and rotated ones included', () => {
+    const hundred = answer({ answer: addressList(100).map((ip) => aRecord(NAME, ip)), rotate: true });
+    const q = query({ labels: labels(NAME), edns: { udpSize: 1232 } });
+    const parsed = parseQuery(q);
+    const encoded = new AnswerEncoder().encode(hundred, parsed.question!.labels, parsed.questionEnd);
+    const scratch = new ReplyScratch();
+    for (const [shift, limit] of [[0, 512], [7, 1232], [99, 65535]] as const) {
+      const own = buildAnswerReply(q, parsed, encoded, shift, limit, 1232);
+      const shared = buildAnswerReply(q, parsed, encoded, shift, limit, 1232, scratch);
+      expect(Buffer.compare(shared, own)).toBe(0);
+    }
   });
 });
