@@ -85,8 +85,11 @@ export interface Resolver {
 
 /** The forwarding side: relays a raw query upstream and returns the complete reply for the client. */
 export interface Forwarder {
-  /** Resolves to the reply (client's ID and question case restored), or null to send SERVFAIL. */
-  forward(query: Buffer, q: Question, client: Client): Promise<Buffer | null>;
+  /**
+   * The reply (client's ID and question case restored), or null to send SERVFAIL: at once when it
+   * needs no upstream (a fresh cached answer, a refusal), else a Promise of it.
+   */
+  forward(query: Buffer, q: Question, client: Client): Buffer | null | Promise<Buffer | null>;
 }
 
 /** Lookups of names outside the zone on behalf of the resolver (ExternalName targets). */

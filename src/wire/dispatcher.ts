@@ -242,20 +242,27 @@ export class Dispatcher {
     if (this.forwarder === undefined) {
       return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, 'error', startedAt);
     }
-    let pending: Promise<Buffer | null>;
+    let pending: Buffer | null | Promise<Buffer | null>;
     try {
       pending = this.forwarder.forward(query, parsed.question!, client);
     } catch (err) {
       this.log.warn('forwarder', err, 'forwarder threw; answering SERVFAIL');
       return this.servfail(query, parsed, client, startedAt);
     }
+    // A fresh answer from the forwarder's cache comes back at once.
+    if (!isPromise(pending)) return this.forwarded(query, parsed, client, pending, startedAt);
     return pending.then(
-      (reply) => (reply === null ? this.servfail(query, parsed, client, startedAt) : this.finish(query, parsed, client, reply, replyRcode(reply), 'forwarder', startedAt)),
+      (reply) => this.forwarded(query, parsed, client, reply, startedAt),
       (err: unknown) => {
         this.log.warn('forwarder', err, 'forwarder failed; answering SERVFAIL');
         return this.servfail(query, parsed, client, startedAt);
       },
     );
+  }
+
+  private forwarded(query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer | null, startedAt: number): Buffer {
+    if (reply === null) return this.servfail(query, parsed, client, startedAt);
+    return this.finish(query, parsed, client, reply, replyRcode(reply), 'forwarder', startedAt);
   }
 
   private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: number): Buffer {

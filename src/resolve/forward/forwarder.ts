@@ -64,9 +64,11 @@ export interface LookupResult {
 }
 
 /** What one query came to, before it is made a particular client's reply. */
+/** `records`: the spans of the records in `wire` (at least its answers), so nothing walks it again. */
+type ServedReply = { readonly kind: 'reply'; readonly wire: Buffer; readonly records: readonly RecordSpan[] };
+
 type Served =
-  /** `records`: the spans of the records in `wire` (at least its answers), so nothing walks it again. */
-  | { readonly kind: 'reply'; readonly wire: Buffer; readonly records: readonly RecordSpan[] }
+  | ServedReply
   | { readonly kind: 'busy' }
   | { readonly kind: 'failed' };
 
@@ -120,11 +122,27 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
     return this.pool.upstreams;
   }
 
-  async forward(query: Buffer, _q: Question, client: Client): Promise<Buffer | null> {
+  /**
+   * The reply for a client: at once from a fresh cached answer (most queries for outside names: no
+   * Promise, no tick), else a Promise of what the upstreams (or a stale answer) give.
+   */
+  forward(query: Buffer, _q: Question, client: Client): Buffer | null | Promise<Buffer | null> {
     try {
       const asked = this.closed ? null : readQuestion(query);
       if (asked === null) return null;
-      const served = await this.serve(query, asked);
+      const key = cacheKey(asked);
+      const fresh = this.freshFromCache(key);
+      if (fresh !== null) return replyForClient(fresh.wire, query, asked, replyBudget(asked, client.transport));
+      return this.forwardMiss(query, asked, key, client);
+    } catch (err) {
+      this.logger.error({ err }, 'forwarding failed unexpectedly');
+      return null;
+    }
+  }
+
+  private async forwardMiss(query: Buffer, asked: WireQuestion, key: string, client: Client): Promise<Buffer | null> {
+    try {
+      const served = await this.serveMiss(query, asked, key);
       if (served.kind === 'busy') return refusedReply(query, asked);
       if (served.kind === 'failed') return null;
       return replyForClient(served.wire, query, asked, replyBudget(asked, client.transport));
@@ -182,11 +200,19 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
   /** From the cache, or from an exchange (shared with identical misses in flight), or stale. */
   private async serve(query: Buffer, asked: WireQuestion): Promise<Served> {
     const key = cacheKey(asked);
+    return this.freshFromCache(key) ?? this.serveMiss(query, asked, key);
+  }
+
+  /** A fresh cached answer for `key` (counted as a hit), or null. */
+  private freshFromCache(key: string): ServedReply | null {
     const hit = this.cache.get(key);
-    if (hit?.fresh) {
-      this.counters.cacheHits++;
-      return { kind: 'reply', wire: renderCached(hit.entry, this.now(), false), records: hit.entry.records };
-    }
+    if (!hit?.fresh) return null;
+    this.counters.cacheHits++;
+    return { kind: 'reply', wire: renderCached(hit.entry, this.now(), false), records: hit.entry.records };
+  }
+
+  /** From an exchange (shared with identical misses in flight), or stale. */
+  private async serveMiss(query: Buffer, asked: WireQuestion, key: string): Promise<Served> {
     this.counters.cacheMisses++;
     let pending = this.inflight.get(key);
     if (pending !== undefined) {

@@ -29,17 +29,17 @@ export class RecursionGate implements Forwarder {
 
   constructor(private readonly options: RecursionGateOptions) {}
 
-  forward(query: Buffer, q: Question, client: Client): Promise<Buffer | null> {
+  forward(query: Buffer, q: Question, client: Client): Buffer | null | Promise<Buffer | null> {
     // The probe first, whoever relays it back: answering it (SERVFAIL) instead of forwarding it again
     // is what breaks the loop, and the relaying resolver may well sit outside the allowed ranges.
     if (this.options.probes?.seen(q)) {
       this.probesSeen++;
-      return Promise.resolve(null);
+      return null;
     }
     if (!this.options.allowed.contains(client.address)) {
       this.refusedClients++;
       const asked = readQuestion(query);
-      return Promise.resolve(asked === null ? null : refusedReply(query, asked, false));
+      return asked === null ? null : refusedReply(query, asked, false);
     }
     return this.options.forwarder.forward(query, q, client);
   }

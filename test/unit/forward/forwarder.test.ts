@@ -116,6 +116,19 @@ describe('the response cache in front of the upstreams', () => {
     expect(up.received).toHaveLength(2);
   });
 
+  it('answers a fresh cached repeat at once, without a Promise; a miss is a Promise', async () => {
+    const up = await upstream(answerA);
+    const f = forwarder({ upstreams: [up.upstream] });
+    const miss = f.forward(ask('now.example.com'), question('now.example.com', RRType.A), udpClient);
+    expect(miss).toBeInstanceOf(Promise);
+    await miss;
+    const hit = f.forward(ask('now.example.com', RRType.A, { id: 9 }), question('now.example.com', RRType.A), udpClient);
+    if (!Buffer.isBuffer(hit)) throw new Error('expected the cached reply at once');
+    expect(decode(hit).header.id).toBe(9);
+    expect(decode(hit).answers.map((r) => r.address)).toEqual(['192.0.2.1']);
+    expect(up.received).toHaveLength(1);
+  });
+
   it('caches NXDOMAIN no longer than negativeMaxTtl', async () => {
     const clock = new FakeClock();
     const up = await upstream((q) => replyTo(q, { rcode: Rcode.NXDOMAIN, authorities: [soa('example.com', 300, 300)] }));

@@ -306,6 +306,18 @@ describe('dispatcher: names that are not ours', () => {
     expect(seen[0]).toEqual(raw);
   });
 
+  it("sends a forwarder's immediate reply (a cached outside answer) at once, counted as the forwarder's", () => {
+    const cached = Buffer.from(query({ labels: outside }));
+    cached[2] = 0x81;
+    const h = harness(stubCluster(), { forwarder: { forward: () => cached } });
+    expect(h.dispatcher.handle(query({ labels: outside }), UDP)).toBe(cached);
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['forwarder']);
+    const nothing = harness(stubCluster(), { forwarder: { forward: () => null } });
+    const reply = nothing.dispatcher.handle(query({ labels: outside }), UDP);
+    if (!Buffer.isBuffer(reply)) throw new Error('expected a reply at once');
+    expect(rcodeOf(reply)).toBe(Rcode.SERVFAIL);
+  });
+
   it('answers SERVFAIL when the forwarder gives null or rejects', async () => {
     const nothing = harness(stubCluster(), { forwarder: { forward: () => Promise.resolve(null) } });
     expect(rcodeOf((await nothing.dispatcher.handle(query({ labels: outside }), UDP))!)).toBe(Rcode.SERVFAIL);
