@@ -114,12 +114,12 @@ const SCRATCH_CAPACITY = 4096;
  * Reply memory reused from one reply to the next, for a sender that puts each reply on the wire
  * before it asks for the next one (UDP: node:dgram hands the datagram to the kernel at once, and a
  * fresh Buffer per reply was a visible part of a cache hit's cost). A reply is a view of exactly its
- * length, made once per length, so taking one allocates nothing. When the kernel could not take a
- * datagram at once, the send keeps its buffer: detach() then leaves that memory to it.
+ * length, made once per length, so taking one allocates nothing. A datagram the kernel could not take
+ * at once keeps its buffer until it is sent: the sender leaves the scratch alone until then.
  */
 export class ReplyScratch {
-  private memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
-  private views: (Buffer | undefined)[] = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
+  private readonly memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
+  private readonly views: (Buffer | undefined)[] = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
 
   /** `length` bytes of the shared memory; valid until the next take() of the same scratch. */
   take(length: number): Buffer {
@@ -130,12 +130,6 @@ export class ReplyScratch {
       this.views[length] = view;
     }
     return view;
-  }
-
-  /** The last reply is still in use (a queued send): later replies get new memory. */
-  detach(): void {
-    this.memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
-    this.views = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
   }
 }
 

@@ -57,9 +57,12 @@ export class UdpListener {
   private inFlight = 0;
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
-  /** Memory for replies sent the moment they are built (see send()). */
+  /** Memory for replies sent the moment they are built, while nothing waits in the send queue. */
   private readonly scratch = new ReplyScratch();
-  /** Whether the kernel left datagrams in the process' send queue after the last send. */
+  /**
+   * Whether the kernel left datagrams in the process' send queue after the last send. One of them
+   * may hold the scratch's memory, so until the queue is found empty replies get buffers of their own.
+   */
   private queued = false;
 
   private constructor(
@@ -100,7 +103,7 @@ export class UdpListener {
     const client: Client = { address: remote.address, port: remote.port, transport: 'udp' };
     let reply: Buffer | null | Promise<Buffer | null>;
     try {
-      reply = this.dispatcher.handle(message, client, this.scratch);
+      reply = this.dispatcher.handle(message, client, this.queued ? undefined : this.scratch);
     } catch (err) {
       this.log.warn('udp-dispatch', err, 'dispatcher threw');
       return;
@@ -142,10 +145,9 @@ export class UdpListener {
     } catch (err) {
       this.log.warn('udp-send', err, 'UDP send failed');
     }
-    // One native call per reply, as the size check before each send used to be. A queued datagram
-    // keeps its buffer, which may be the scratch's memory: the next replies then get new memory.
+    // One native call per reply, as the size check before each send used to be. Zero means every
+    // datagram handed over so far, the ones on the scratch's memory too, has left the process.
     this.queued = this.socket.getSendQueueCount() > 0;
-    if (this.queued) this.scratch.detach();
   }
 
   private settle(): void {

@@ -63,10 +63,10 @@ export interface LookupResult {
   readonly truncated: boolean;
 }
 
-/** What one query came to, before it is made a particular client's reply. */
 /** `records`: the spans of the records in `wire` (at least its answers), so nothing walks it again. */
 type ServedReply = { readonly kind: 'reply'; readonly wire: Buffer; readonly records: readonly RecordSpan[] };
 
+/** What one query came to, before it is made a particular client's reply. */
 type Served =
   | ServedReply
   | { readonly kind: 'busy' }
