@@ -261,14 +261,6 @@ export class AnswerCache {
     }
     return { entries: this.size, denials };
   }
-
-  clear(): void {
-    this.entries.clear();
-    this.ring.length = 0;
-    this.freeSlots.length = 0;
-    this.hand = 0;
-    this.bytes = 0;
-  }
 }
 
 /** The rotation shift for this reply, advancing the entry's counter by one. */
