@@ -26,10 +26,14 @@ RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
-# Memory: a small young generation and two malloc arenas keep RSS close to the live heap. Measured with
+# A small young generation and two malloc arenas keep RSS close to the live heap. Measured with
 # bench:sync at 10k services / 150k endpoints: after a full relist ~214 MB with the defaults, 182-187 MB
-# with these; under a 35k q/s random-name flood ~320 MB with the defaults, ~110 MB with a small heap.
-ENV NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2
+# with a 2 MB young generation; under a 35k q/s random-name flood ~320 MB with the defaults, ~110 MB with
+# a small heap. 1 MB also keeps each scavenge short: it sweeps the buffers of fewer received datagrams
+# (0.4 ms against 0.7 at the default's 4 MB under the benchmark's half load), which took p99 at half
+# load under 1 ms in 7 of 10 runs against 2 of 10 with 2 MB, at the same CPU per query (README,
+# Performance). The benchmark runs svcdns with these options too (bench/lib/servers.ts).
+ENV NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./

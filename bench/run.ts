@@ -42,7 +42,8 @@ const USAGE = `usage: npm run bench -- [options]
   --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
   --workers N        pass --workers N to svcdns
   --svcdns-arg ARG   extra flag for svcdns (repeatable)
-  --node-arg ARG     extra Node/V8 flag for svcdns, e.g. --max-semi-space-size=2 (repeatable)
+  --node-arg ARG     extra Node/V8 flag for svcdns after the image's own (--max-semi-space-size=1),
+                     e.g. --max-semi-space-size=16 to override it (repeatable)
   --queries N        lines per query file (default 100000)
   --idle-wait S      wait up to S seconds for an idle machine before each run (default 30)
   --out FILE         JSON results (default bench/results/<date>.json)`;

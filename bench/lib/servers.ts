@@ -48,6 +48,16 @@ export interface ServerContext {
   readonly readyTimeoutMs: number;
 }
 
+/**
+ * The Node options the container image runs svcdns with (the Dockerfile's NODE_OPTIONS, checked by
+ * test/docker/dockerfile.test.ts): the benchmark measures what ships. `--node-arg` flags come after
+ * these, and a later V8 flag wins, so `--node-arg=--max-semi-space-size=16` still overrides.
+ */
+export const IMAGE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** MALLOC_ARENA_MAX from the image, for the same reason. */
+export const IMAGE_MALLOC_ARENA_MAX = '2';
+
 export function svcdnsEntry(repoRoot: string): string {
   return join(repoRoot, 'dist', 'main.js');
 }
@@ -55,7 +65,7 @@ export function svcdnsEntry(repoRoot: string): string {
 async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
   const entry = svcdnsEntry(ctx.repoRoot);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build svcdns first (npm run build), or leave svcdns out with --servers`);
-  const nodeFlags = [...(ctx.traceGc ? ['--trace-gc'] : []), ...ctx.nodeArgs];
+  const nodeFlags = [...IMAGE_NODE_OPTIONS, ...(ctx.traceGc ? ['--trace-gc'] : []), ...ctx.nodeArgs];
   const args = [...nodeFlags, entry, '--manifests', ctx.manifestsDir, '--listen', `127.0.0.1:${port}`, '--admin', 'none',
     // The comparison servers serve 10.in-addr.arpa for the ptr mix; svcdns gets the same reverse zone.
     '--zone', 'cluster.local', '--zone', '10.0.0.0/8', '--upstream', ctx.upstream, '--log-level', 'warn',
@@ -64,6 +74,7 @@ async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number
   const proc = group.start('svcdns', process.execPath, args, {
     cpu: ctx.cpu,
     cwd: ctx.repoRoot,
+    env: { ...process.env, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX },
     onStdoutLine: (line) => {
       const pause = ctx.traceGc ? parseGcLine(line, Date.now()) : null;
       if (pause) gcPauses.push(pause);

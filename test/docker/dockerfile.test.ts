@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_OPTIONS } from '../../bench/lib/servers.js';
 import { execForm, ignoredByDockerignore, imageTag, parseInstructions, parseStages, type Stage } from './dockerfile.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -106,6 +107,15 @@ describe('Dockerfile and chart agree', () => {
     ports: { dns: number; admin: number };
     podSecurityContext: { runAsUser: number; runAsGroup: number };
   };
+
+  it('runs node with the options the benchmark and npm start use (the benchmark measures what ships)', () => {
+    const env = args(runtime, 'ENV').join(' ');
+    const nodeOptions = /NODE_OPTIONS=(\S+)/.exec(env)?.[1];
+    expect(nodeOptions).toBe(IMAGE_NODE_OPTIONS.join(' '));
+    expect(/MALLOC_ARENA_MAX=(\S+)/.exec(env)?.[1]).toBe(IMAGE_MALLOC_ARENA_MAX);
+    const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toContain(`node ${IMAGE_NODE_OPTIONS.join(' ')} dist/main.js`);
+  });
 
   it('the chart runs the program where the image puts it', () => {
     const workdir = args(runtime, 'WORKDIR').at(-1);
