@@ -1,7 +1,7 @@
 // The metrics registry: families read at scrape time come out in the Prometheus text format through
 // prom-client's own Registry, several producers share a family, and a failing producer costs only itself.
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/admin/metrics/registry.js';
+import { DEFAULT_METRICS, MetricsRegistry } from '../../../src/admin/metrics/registry.js';
 import { HistogramTable, exponentialBuckets, DURATION_BUCKETS } from '../../../src/admin/metrics/histograms.js';
 
 function registry(): MetricsRegistry {
@@ -67,6 +67,20 @@ describe('metric families', () => {
     expect(body).toContain('process_cpu_seconds_total');
     expect(body).toContain('nodejs_eventloop_lag_seconds');
     expect((await registry().expose()).body).not.toContain('process_cpu_seconds_total');
+  });
+
+  it("every default metric of prom-client is there but the GC observer's (it costs a full collection every minute or two under load)", async () => {
+    const { body } = await new MetricsRegistry().expose();
+    for (const name of ['process_resident_memory_bytes', 'process_open_fds', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes',
+      'nodejs_heap_space_size_used_bytes', 'nodejs_active_handles', 'nodejs_version_info']) {
+      expect(body).toContain(`# TYPE ${name} `);
+    }
+    expect(body).not.toContain('nodejs_gc_duration_seconds');
+    // A prom-client release that adds or renames a default metric shows up here.
+    expect(DEFAULT_METRICS).toEqual([
+      'processCpuTotal', 'processStartTime', 'osMemoryHeap', 'processOpenFileDescriptors', 'processMaxFileDescriptors', 'eventLoopLag',
+      'processResources', 'processHandles', 'processRequests', 'heapSizeAndUsed', 'heapSpacesSizeAndUsed', 'version',
+    ]);
   });
 });
 
