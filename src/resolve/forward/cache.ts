@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Rcode, RRType } from '../message.js';
 import { soaMinimum, withoutEdnsOptions } from './records.js';
 import { Section, type RecordSpan } from './walk.js';
-import { isTruncated, rcodeOf } from './wire.js';
+import { isTruncated, ownCopy, rcodeOf } from './wire.js';
 
 /**
  * TTL of every record in an answer served stale (all upstreams failing): the 30 s RFC 8767 §4
@@ -58,7 +58,7 @@ export function toCachedReply(reply: Buffer, spans: readonly RecordSpan[], polic
 
 /** A copy of the cached reply with every TTL counted down by the whole seconds since it was stored. */
 export function renderCached(entry: CachedReply, now: number, stale: boolean): Buffer {
-  const out = Buffer.from(entry.wire);
+  const out = ownCopy(entry.wire);
   const elapsed = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
   for (const record of entry.records) {
     const ttl = stale ? STALE_TTL_SECONDS : Math.max(0, Math.min(record.ttl, entry.lifetime) - elapsed);

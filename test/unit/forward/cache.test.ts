@@ -34,6 +34,15 @@ describe('what is cached, and for how long', () => {
     expect(ttls(renderCached(entry!, 1_000_000, false))).toEqual([30]);
   });
 
+  it('renders each served copy into memory of its own, not the shared Buffer pool, leaving the entry as it was', () => {
+    const entry = cached({ name: 'www.example.com', type: RRType.A, answers: [{ name: 'www.example.com', type: RRType.A, ttl: 3600, address: '192.0.2.1' }] })!;
+    const before = Buffer.from(entry.wire);
+    const copy = renderCached(entry, 1_000_000 + 5_000, false);
+    expect(copy.buffer.byteLength).toBe(copy.length);
+    expect(ttls(copy)).toEqual([25]);
+    expect(entry.wire.equals(before)).toBe(true);
+  });
+
   it('NXDOMAIN is cached for min(SOA minimum, SOA TTL, negativeMaxTtl)', () => {
     const nx = (soaTtl: number, minimum: number) =>
       cached({ name: 'nope.example.com', type: RRType.A, rcode: Rcode.NXDOMAIN, authorities: [soa('example.com', soaTtl, minimum)] })?.lifetime;

@@ -86,6 +86,15 @@ describe('replies for a client', () => {
     expect(p.questions[0]!.name).toBe('WWW.example.com');
     expect(p.answers[0]!.address).toBe('192.0.2.1');
   });
+
+  it("gives each reply memory of its own, never a slice of Node's shared Buffer pool (a pooled reply per query kept promoting pools)", () => {
+    const query = message({ id: 9, name: 'www.example.com', type: RRType.A });
+    const upstream = message({ id: 1, name: 'www.example.com', type: RRType.A, response: true, answers: [{ name: 'www.example.com', type: RRType.A, ttl: 5, address: '192.0.2.1' }] });
+    const reply = replyForClient(upstream, query, readQuestion(query)!, 512);
+    expect(reply.buffer.byteLength).toBe(reply.length);
+    expect(reply.byteOffset).toBe(0);
+    expect(reply.buffer).not.toBe(upstream.buffer);
+  });
 });
 
 describe('decodeAnswers', () => {
