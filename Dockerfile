@@ -31,8 +31,8 @@ ENV NODE_ENV=production
 # with a 2 MB young generation; under a 35k q/s random-name flood ~320 MB with the defaults, ~110 MB with
 # a small heap. 1 MB also keeps each scavenge short: it sweeps the buffers of fewer received datagrams
 # (0.4 ms against 0.7 at the default's 4 MB under the benchmark's half load), which took p99 at half
-# load under 1 ms in 7 of 10 runs against 2 of 10 with 2 MB, at the same CPU per query (README,
-# Performance). The benchmark runs svcdns with these options too (bench/lib/servers.ts).
+# load under 1 ms in 7 of 10 runs against 2 of 10 with 2 MB, at the same CPU per query but for the
+# ptr mix, ~5% more (README, Performance). The benchmark runs svcdns with these options too (bench/lib/servers.ts).
 ENV NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -258,11 +258,6 @@ export function refusedReply(query: Buffer, q: WireQuestion, recursionAvailable 
 }
 
 /**
- * The upstream's reply made the client's own: its ID, its RD and CD bits, its question bytes (letter
- * case). When the reply exceeds what the client can take, an empty reply with TC set instead, so the
- * client retries over TCP.
- */
-/**
  * A copy of `bytes` in memory of its own, not a slice of Node's shared 8 KB Buffer pool. A reply per
  * forwarded query made new pools at thousands a second; the one in use at each scavenge is promoted
  * (the pool variable holds it), and the old generation's pools with their 8 KB each brought a full
@@ -275,6 +270,11 @@ export function ownCopy(bytes: Uint8Array): Buffer {
   return out;
 }
 
+/**
+ * The upstream's reply made the client's own: its ID, its RD and CD bits, its question bytes (letter
+ * case). When the reply exceeds what the client can take, an empty reply with TC set instead, so the
+ * client retries over TCP.
+ */
 export function replyForClient(reply: Buffer, query: Buffer, q: WireQuestion, budget: number): Buffer {
   // The reply's question has the same key as the query's, hence the same length: copy it over.
   if (reply.length > budget) {
