@@ -132,7 +132,8 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
       if (asked === null) return null;
       const key = cacheKey(asked);
       const fresh = this.freshFromCache(key);
-      if (fresh !== null) return replyForClient(fresh.wire, query, asked, replyBudget(asked, client.transport));
+      // renderCached made this copy for this reply alone: it is patched in place.
+      if (fresh !== null) return replyForClient(fresh.wire, query, asked, replyBudget(asked, client.transport), true);
       return this.forwardMiss(query, asked, key, client);
     } catch (err) {
       this.logger.error({ err }, 'forwarding failed unexpectedly');

@@ -273,14 +273,15 @@ export function ownCopy(bytes: Uint8Array): Buffer {
 /**
  * The upstream's reply made the client's own: its ID, its RD and CD bits, its question bytes (letter
  * case). When the reply exceeds what the client can take, an empty reply with TC set instead, so the
- * client retries over TCP.
+ * client retries over TCP. `owned`: `reply` is a copy nobody else holds (a cached answer just
+ * rendered), patched in place rather than copied once more.
  */
-export function replyForClient(reply: Buffer, query: Buffer, q: WireQuestion, budget: number): Buffer {
+export function replyForClient(reply: Buffer, query: Buffer, q: WireQuestion, budget: number, owned = false): Buffer {
   // The reply's question has the same key as the query's, hence the same length: copy it over.
   if (reply.length > budget) {
     return headerOnlyReply(query, q, reply.readUInt16BE(2) & 0x0f, (reply.readUInt16BE(2) & 0x0480) | TC);
   }
-  const out = ownCopy(reply);
+  const out = owned ? reply : ownCopy(reply);
   query.copy(out, 0, 0, 2);
   query.copy(out, HEADER_SIZE, HEADER_SIZE, q.questionEnd);
   const flags = (out.readUInt16BE(2) & ~(RD | CD)) | (q.flags & (RD | CD));
