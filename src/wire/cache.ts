@@ -28,7 +28,10 @@
 // with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
 import { Buffer } from 'node:buffer';
 import type { Generations } from '../resolve/message.js';
+import { AnswerSlab, SLAB_SLOT_BYTES } from './answer-slab.js';
 import type { EncodedAnswer } from './encode.js';
+import type { ReplyHead } from './query.js';
+import type { ReplyScratch } from './response.js';
 
 /**
  * An encoded answer whose `records` start with the question bytes it was built for (name as sent,
@@ -147,6 +150,8 @@ export class AnswerCache {
   private bytes = 0;
   /** Unpredictable per process, so nobody can aim questions at one hash to push an entry out. */
   private readonly seed: number;
+  /** Small answers again, off the heap, for hits that touch no object (answer-slab.ts). */
+  private readonly slab: AnswerSlab;
 
   /** `random` picks the hash seed and decides admissions when the cache is full (tests fix it). */
   constructor(options: AnswerCacheOptions, private readonly random: () => number = Math.random) {
@@ -154,7 +159,24 @@ export class AnswerCache {
     this.source = options.generations;
     this.enabled = options.maxEntries > 0 && options.maxBytes > 0;
     this.maxEntries = options.maxEntries;
-    this.maxBytes = options.maxBytes;
+    // The slab gets a slot per two entries, within a quarter of the byte budget, and is charged to it.
+    this.slab = new AnswerSlab(this.enabled ? Math.min(this.maxEntries / 2, options.maxBytes / 4 / SLAB_SLOT_BYTES) : 0);
+    this.maxBytes = options.maxBytes - this.slab.byteLength;
+  }
+
+  /** The rcode of the last reply answer() built. */
+  get lastRcode(): number {
+    return this.slab.lastRcode;
+  }
+
+  /**
+   * The reply to `query` built from the slab, when it holds a current answer to its question (the
+   * bytes 12 to head.questionEnd); null when the question has to take find()'s path.
+   */
+  answer(query: Buffer, head: ReplyHead, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
+    const version = this.source.version;
+    if (version === undefined || !this.enabled) return null;
+    return this.slab.reply(query, head, hashBytes(query, QUESTION_START, head.questionEnd, this.seed), version, udpSize, scratch);
   }
 
   /**
@@ -172,13 +194,21 @@ export class AnswerCache {
     const source = this.source;
     // Nothing in the zone has changed since this entry was last checked: no need to look at its keys.
     const version = source.version;
-    if (version !== undefined && entry.checkedAt === version) return true;
+    if (version !== undefined && entry.checkedAt === version) {
+      // Found through the Map: it lost its slab slot to other answers, and is hot again.
+      this.toSlab(entry, version);
+      return true;
+    }
     if (entry.epoch !== source.epoch) return false;
     const keys = entry.keys;
     for (let i = 0; i < keys.length; i++) {
       if (source.generation(keys[i]!) !== entry.generations[i]) return false;
     }
-    if (version !== undefined) entry.checkedAt = version;
+    if (version !== undefined) {
+      entry.checkedAt = version;
+      // Into the slab as current (its slot there, if it kept one, still had the older version).
+      this.toSlab(entry, version);
+    }
     return true;
   }
 
@@ -218,7 +248,15 @@ export class AnswerCache {
     entry.slot = slot;
     this.entries.set(hash, entry);
     this.bytes += entry.size;
+    // Generations were read just now: the entry is current at this version.
+    const version = this.source.version;
+    if (version !== undefined) this.toSlab(entry, version);
     return entry;
+  }
+
+  /** A held answer that never rotates goes into the slab too (rotation keeps its turn in the entry). */
+  private toSlab(entry: CachedAnswer, version: number): void {
+    if (entry.rotation === null && entry.slot >= 0) this.slab.put(entry, version);
   }
 
   private full(incoming: number): boolean {
@@ -226,6 +264,7 @@ export class AnswerCache {
   }
 
   private remove(entry: CachedAnswer): void {
+    this.slab.drop(entry.hash);
     this.entries.delete(entry.hash);
     this.ring[entry.slot] = undefined;
     this.freeSlots.push(entry.slot);
@@ -240,7 +279,9 @@ export class AnswerCache {
       if (this.hand >= ring.length) this.hand = 0;
       const entry = ring[this.hand++];
       if (entry === undefined) continue;
-      if (entry.used === 1) {
+      // A hit through the slab marks the slab's slot, not the entry.
+      const usedInSlab = this.slab.takeUsed(entry.hash);
+      if (entry.used === 1 || usedInSlab) {
         entry.used = 0;
         continue;
       }

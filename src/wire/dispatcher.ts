@@ -150,6 +150,12 @@ export class Dispatcher {
       let looked = false;
       let cached: CachedAnswer | undefined;
       if (scanQuery(query, this.head)) {
+        // A small answer comes straight from the slab, no heap object touched.
+        const fromSlab = this.cache.answer(query, this.head, this.maxUdpSize, scratch);
+        if (fromSlab !== null) {
+          if (this.observer !== undefined) this.observe(query, this.head.questionEnd, client, fromSlab, this.cache.lastRcode, 'cache', startedAt);
+          return fromSlab;
+        }
         looked = true;
         cached = this.cache.find(query, this.head.questionEnd);
         if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, this.head, client, cached, startedAt, scratch);

@@ -6,7 +6,7 @@ import type { ParsedQuery, ReplyHead } from './query.js';
 
 const HEADER_SIZE = 12;
 /** Root owner (1) + type, class, TTL, RDLENGTH (10), no options. */
-const OPT_SIZE = 11;
+export const OPT_SIZE = 11;
 
 const OPCODE_SHIFT = 3;
 
@@ -21,7 +21,7 @@ function writeU16(reply: Buffer, at: number, value: number): void {
  * The header of a reply to `head`. The counts come as separate arguments, not as one object: this
  * runs for every reply, and an object made per call was a quarter of what a cache hit allocated.
  */
-function writeHeader(
+export function writeHeader(
   reply: Buffer, head: ReplyHead, rcode: number, authoritative: boolean, truncated: boolean,
   questions: number, answers: number, authorities: number, additionals: number,
 ): void {
@@ -35,7 +35,7 @@ function writeHeader(
   writeU16(reply, 10, additionals + (head.edns !== null ? 1 : 0));
 }
 
-function writeOpt(reply: Buffer, at: number, head: ReplyHead, rcode: number, udpSize: number): void {
+export function writeOpt(reply: Buffer, at: number, head: ReplyHead, rcode: number, udpSize: number): void {
   reply[at] = 0; // root owner
   writeU16(reply, at + 1, 41);
   writeU16(reply, at + 3, udpSize);

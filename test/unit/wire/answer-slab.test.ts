@@ -1,0 +1,170 @@
+// The answer cache's slab: small answers off the heap, answered without touching an entry object. It
+// is a copy the cache keeps coherent, so these tests check both the slab itself and that a reply
+// through it is the reply the Map's path gives, current after every kind of zone change.
+import { Packet } from 'dns2';
+import { describe, expect, it } from 'vitest';
+import type { Answer, Client, Generations } from '../../../src/resolve/message.js';
+import { Rcode } from '../../../src/resolve/message.js';
+import { AnswerSlab, SLAB_MAX_BODY, type SlabAnswer } from '../../../src/wire/answer-slab.js';
+import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
+import { newQueryHead, scanQuery } from '../../../src/wire/query.js';
+import { aRecord, answer, collectingLogger, labels, query, soaRecord } from '../../wire/support.js';
+
+const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
+
+/** A query for `name` and the slab's view of an answer to it: its question bytes and some records. */
+function stored(name: string, hash: number, records = '\x01\x02\x03\x04'): { packet: Buffer; answer: SlabAnswer } {
+  const packet = query({ labels: labels(name) });
+  const question = packet.toString('latin1', 12);
+  return {
+    packet,
+    answer: {
+      hash, rcode: Rcode.NOERROR, authoritative: true, truncated: false, records: question + records,
+      questionBytes: question.length, answerCount: 1, authorityCount: 0, additionalCount: 0,
+    },
+  };
+}
+
+function head(packet: Buffer) {
+  const h = newQueryHead();
+  expect(scanQuery(packet, h)).toBe(true);
+  return h;
+}
+
+describe('AnswerSlab', () => {
+  it('answers with the stored bytes under the query ID, only at the version it was current at', () => {
+    const slab = new AnswerSlab(64);
+    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7);
+    slab.put(a, 3);
+    const reply = slab.reply(packet, head(packet), 7, 3, 1232, undefined)!;
+    expect(reply.readUInt16BE(0)).toBe(packet.readUInt16BE(0));
+    expect(reply.readUInt16BE(6)).toBe(1);
+    expect(reply.toString('latin1', 12)).toBe(a.records);
+    expect(slab.reply(packet, head(packet), 7, 4, 1232, undefined)).toBeNull();
+    // Put again when found current at the new version: the same answer, now current.
+    slab.put(a, 4);
+    expect(slab.reply(packet, head(packet), 7, 4, 1232, undefined)).not.toBeNull();
+  });
+
+  it('keeps versions exact past 2^32 changes', () => {
+    const slab = new AnswerSlab(64);
+    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7);
+    slab.put(a, 2 ** 32 + 5);
+    expect(slab.reply(packet, head(packet), 7, 5, 1232, undefined)).toBeNull();
+    expect(slab.reply(packet, head(packet), 7, 2 ** 32 + 5, 1232, undefined)).not.toBeNull();
+  });
+
+  it('never answers another question that shares the hash', () => {
+    const slab = new AnswerSlab(64);
+    slab.put(stored('web.default.svc.cluster.local', 7).answer, 1);
+    const other = stored('wex.default.svc.cluster.local', 7).packet;
+    expect(slab.reply(other, head(other), 7, 1, 1232, undefined)).toBeNull();
+  });
+
+  it('gives a full set\'s least recently used slot to a newcomer, and forgets a dropped answer', () => {
+    // Four slots: one set, so every hash lands in it.
+    const slab = new AnswerSlab(4);
+    const names = ['a', 'b', 'c', 'd', 'e'].map((n, i) => stored(`${n}.default.svc.cluster.local`, 100 + i));
+    for (const n of names.slice(0, 4)) slab.put(n.answer, 1);
+    const ask = (i: number): Buffer | null => slab.reply(names[i]!.packet, head(names[i]!.packet), 100 + i, 1, 1232, undefined);
+    // a, b and d are used; c is not, so the newcomer e takes c's slot.
+    for (const i of [0, 1, 3]) expect(ask(i)).not.toBeNull();
+    slab.put(names[4]!.answer, 1);
+    expect([0, 1, 2, 3, 4].map((i) => ask(i) !== null)).toEqual([true, true, false, true, true]);
+    slab.drop(101);
+    expect(ask(1)).toBeNull();
+  });
+
+  it('takes no answer longer than a slot, and holds nothing when smaller than one set', () => {
+    const slab = new AnswerSlab(64);
+    const big = stored('web.default.svc.cluster.local', 9, 'x'.repeat(SLAB_MAX_BODY));
+    slab.put(big.answer, 1);
+    expect(slab.reply(big.packet, head(big.packet), 9, 1, 1232, undefined)).toBeNull();
+    const none = new AnswerSlab(3);
+    const small = stored('web.default.svc.cluster.local', 9);
+    none.put(small.answer, 1);
+    expect(none.byteLength).toBe(0);
+    expect(none.reply(small.packet, head(small.packet), 9, 1, 1232, undefined)).toBeNull();
+  });
+
+  it('reports hits to the CLOCK of the cache once', () => {
+    const slab = new AnswerSlab(64);
+    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7);
+    slab.put(a, 1);
+    expect(slab.takeUsed(7)).toBe(false);
+    slab.reply(packet, head(packet), 7, 1, 1232, undefined);
+    expect(slab.takeUsed(7)).toBe(true);
+    expect(slab.takeUsed(7)).toBe(false);
+  });
+});
+
+class VersionedGenerations implements Generations {
+  epoch = 1;
+  version = 0;
+  private readonly values = new Map<string, number>();
+
+  generation(key: string): number {
+    return this.values.get(key) ?? 0;
+  }
+
+  bump(key: string): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + 1);
+    this.version++;
+  }
+}
+
+describe('dispatcher: answers through the slab', () => {
+  function harness(resolve: (name: string) => Answer, cacheEntries?: number) {
+    const events: QueryEvent[] = [];
+    const generations = new VersionedGenerations();
+    const dispatcher = new Dispatcher({
+      resolver: { resolve: (q) => resolve(q.labels.join('.')) }, generations, logger: collectingLogger().logger,
+      observer: { observe: (e) => events.push({ ...e }) }, ...(cacheEntries !== undefined ? { cacheEntries } : {}),
+    });
+    const ask = (name: string, id = 1): Buffer => dispatcher.handle(query({ id, labels: labels(name), edns: { udpSize: 1232 } }), UDP) as Buffer;
+    return { events, generations, ask };
+  }
+
+  it('reports an NXDOMAIN from the cache with its rcode, SOA and all', () => {
+    const h = harness(() => answer({ rcode: Rcode.NXDOMAIN, authority: [soaRecord('cluster.local')], dependsOn: ['soa'] }));
+    const first = h.ask('nope.cluster.local', 1);
+    const second = h.ask('nope.cluster.local', 2);
+    expect(h.events.map((e) => [e.answeredBy, e.rcode])).toEqual([['resolver', Rcode.NXDOMAIN], ['cache', Rcode.NXDOMAIN]]);
+    expect(second.subarray(2)).toEqual(first.subarray(2));
+    expect(Packet.parse(second).authorities).toHaveLength(1);
+  });
+
+  it('checks the keys again after an unrelated change, then answers from the cache again', () => {
+    let checks = 0;
+    const h = harness(() => answer({ answer: [aRecord('web.default.svc.cluster.local', '10.0.0.1')], dependsOn: ['svc'] }));
+    const generations = h.generations;
+    const read = generations.generation.bind(generations);
+    generations.generation = (key: string): number => {
+      checks++;
+      return read(key);
+    };
+    h.ask('web.default.svc.cluster.local');
+    h.ask('web.default.svc.cluster.local');
+    const before = checks;
+    generations.bump('unrelated');
+    h.ask('web.default.svc.cluster.local');
+    h.ask('web.default.svc.cluster.local');
+    // One key check after the change (the Map's path), none for the query after it (the slab's).
+    expect(checks).toBe(before + 1);
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache', 'cache']);
+  });
+
+  it('gives every one of many names its own answer while they contend for few slab slots', () => {
+    // 16 entries: a slab of eight slots (two sets) for 40 names, asked over and over.
+    const h = harness((name) => answer({ answer: [aRecord(name, `10.5.0.${Number(name.split('.')[0]!.slice(1))}`)], dependsOn: ['svc'] }), 16);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 1; i <= 40; i++) {
+        const name = `s${i}.default.svc.cluster.local`;
+        const packet = Packet.parse(h.ask(name, round * 100 + i));
+        expect(packet.header.id).toBe(round * 100 + i);
+        expect(packet.answers.map((r) => [r.name, r.address])).toEqual([[name, `10.5.0.${i}`]]);
+      }
+    }
+    expect(h.events.filter((e) => e.answeredBy === 'cache').length).toBeGreaterThan(0);
+  });
+});
