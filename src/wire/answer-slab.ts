@@ -69,12 +69,14 @@ export class AnswerSlab {
   lastRcode = 0;
 
   /**
-   * Room for up to `slots` answers, rounded down to a power of two; under one set of SLAB_WAYS, the
-   * slab holds nothing and every question takes the Map's path.
+   * Room for `slots` answers, rounded up to a power of two but never past `maxBytes`; with room for
+   * less than one set of SLAB_WAYS, the slab holds nothing and every question takes the Map's path.
    */
-  constructor(slots: number) {
+  constructor(slots: number, maxBytes = Infinity) {
     let sets = 0;
-    if (slots >= SLAB_WAYS) for (sets = 1; sets * 2 * SLAB_WAYS <= slots; sets *= 2);
+    if (slots > 0 && SLAB_WAYS * SLOT_BYTES <= maxBytes) {
+      for (sets = 1; sets * SLAB_WAYS < slots && sets * 2 * SLAB_WAYS * SLOT_BYTES <= maxBytes; sets *= 2);
+    }
     // Zero-filled memory comes straight from the kernel: pages no answer was written to take no RSS.
     this.memory = Buffer.alloc(sets * SLAB_WAYS * SLOT_BYTES);
     this.words = new Int32Array(this.memory.buffer, this.memory.byteOffset, this.memory.length / 4);

@@ -28,7 +28,7 @@
 // with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
 import { Buffer } from 'node:buffer';
 import type { Generations } from '../resolve/message.js';
-import { AnswerSlab, SLAB_SLOT_BYTES } from './answer-slab.js';
+import { AnswerSlab } from './answer-slab.js';
 import type { EncodedAnswer } from './encode.js';
 import type { ReplyHead } from './query.js';
 import type { ReplyScratch } from './response.js';
@@ -159,8 +159,9 @@ export class AnswerCache {
     this.source = options.generations;
     this.enabled = options.maxEntries > 0 && options.maxBytes > 0;
     this.maxEntries = options.maxEntries;
-    // The slab gets a slot per two entries, within a quarter of the byte budget, and is charged to it.
-    this.slab = new AnswerSlab(this.enabled ? Math.min(this.maxEntries / 2, options.maxBytes / 4 / SLAB_SLOT_BYTES) : 0);
+    // A slot per two entries (the 50,000 default: 8 MiB), within a quarter of the byte budget, which
+    // is charged for it.
+    this.slab = new AnswerSlab(this.enabled ? this.maxEntries / 2 : 0, options.maxBytes / 4);
     this.maxBytes = options.maxBytes - this.slab.byteLength;
   }
 
@@ -195,8 +196,10 @@ export class AnswerCache {
     // Nothing in the zone has changed since this entry was last checked: no need to look at its keys.
     const version = source.version;
     if (version !== undefined && entry.checkedAt === version) {
-      // Found through the Map: it lost its slab slot to other answers, and is hot again.
-      this.toSlab(entry, version);
+      // Found through the Map: it lost its slab slot to other answers. It goes back one time in
+      // ADMIT_ONE_IN, so that where more answers in use share a set than it has slots, they do not
+      // push each other out on every query (each push a copy of the answer).
+      if (this.random() * ADMIT_ONE_IN < 1) this.toSlab(entry, version);
       return true;
     }
     if (entry.epoch !== source.epoch) return false;

@@ -75,12 +75,14 @@ describe('AnswerSlab', () => {
     expect(ask(1)).toBeNull();
   });
 
-  it('takes no answer longer than a slot, and holds nothing when smaller than one set', () => {
+  it('takes no answer longer than a slot, and holds nothing when its byte budget is under one set', () => {
     const slab = new AnswerSlab(64);
     const big = stored('web.default.svc.cluster.local', 9, 'x'.repeat(SLAB_MAX_BODY));
     slab.put(big.answer, 1);
     expect(slab.reply(big.packet, head(big.packet), 9, 1, 1232, undefined)).toBeNull();
-    const none = new AnswerSlab(3);
+    expect(new AnswerSlab(3).byteLength).toBe(1024);
+    expect(new AnswerSlab(50_000, 8 * 1024 * 1024).byteLength).toBe(8 * 1024 * 1024);
+    const none = new AnswerSlab(64, 1000);
     const small = stored('web.default.svc.cluster.local', 9);
     none.put(small.answer, 1);
     expect(none.byteLength).toBe(0);
