@@ -6,24 +6,28 @@
 // entry, the answer object, its string), one after another because each address came from the one
 // before. Between two queries the kernel and Node's own code evict most of them, so each walk cost
 // several trips to memory: search-mix queries cost ~0.6 µs more than the same queries over 1,000
-// distinct names. Here a hit reads the set's tags (a 256 KB array that mostly stays cached) and then
-// one slot whose header, question and records sit next to each other.
+// distinct names. Here a hit reads the headers of its set's four slots, which do not depend on each
+// other (the CPU fetches them at once), and the matching slot holds header, question and records
+// side by side.
 //
 // The slab is a copy: AnswerCache's Map of entries stays the record of what is cached, and keeps the
 // slab coherent (a stored entry is put here, a removed one dropped, a validated one marked current).
 // Losing a slab slot to another answer only sends that question down the Map's path. Slots form sets
 // of SLAB_WAYS, chosen by the hash; a full set gives up its least recently used slot (CLOCK bits).
 import { Buffer } from 'node:buffer';
+import type { RotationRun } from './encode.js';
 import type { ReplyHead } from './query.js';
 import { writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
 
 /** Bytes per slot: a header of SLOT_HEADER_BYTES, then the question and records. */
-export const SLAB_SLOT_BYTES = 256;
-const SLOT_BYTES = SLAB_SLOT_BYTES;
+const SLOT_BYTES = 256;
 const SLOT_WORDS = SLOT_BYTES / 4;
 const SLOT_DOUBLES = SLOT_BYTES / 8;
-const SLOT_HEADER_BYTES = 32;
-/** The largest question plus records a slot holds: an A, AAAA, PTR, NXDOMAIN or NODATA answer fits. */
+const SLOT_HEADER_BYTES = 40;
+/**
+ * The largest question plus records a slot holds: A, AAAA, PTR, NXDOMAIN and NODATA answers fit, and
+ * a headless service's ten A records.
+ */
 export const SLAB_MAX_BODY = SLOT_BYTES - SLOT_HEADER_BYTES;
 /** Slots per set: with four, a slab twice the size of its contents loses under 1% of them to collisions. */
 const SLAB_WAYS = 4;
@@ -36,17 +40,25 @@ const LENGTHS = 2;
 const FLAGS = 3;
 /** ANCOUNT (low 16 bits) and NSCOUNT (high 16). */
 const COUNTS = 4;
+/** ARCOUNT (low 16 bits) and the rotation run's record count (high 16; 0: no rotation). */
 const ADDITIONALS = 5;
 /** CLOCK's reference bit: 1 when hit since the slot was last considered for eviction. */
 const USED = 6;
 /** hash + 1 of the answer held (0: the slot is free). */
 const TAG = 7;
+/** The rotation run: its offset from the end of the question (low 16 bits), bytes per record (high 16). */
+const RUN = 8;
+/** The next shift of the rotation run (true round-robin, one step per reply). */
+const TURN = 9;
 
 const HEADER = 12;
 const QUESTION_START = 12;
 
 /** What a slot copies from an encoded answer (a CachedAnswer, whose records start with its question). */
 export interface SlabAnswer {
+  readonly rotation: RotationRun | null;
+  /** The rotation's next shift. */
+  readonly turn: number;
   readonly hash: number;
   readonly rcode: number;
   readonly authoritative: boolean;
@@ -118,14 +130,31 @@ export class AnswerSlab {
     for (let i = 0; i < questionBytes; i++) if (memory[body + i] !== query[QUESTION_START + i]) return null;
     words[w + USED] = 1;
     const bodyBytes = questionBytes + (lengths >>> 16);
+    const additionalsAndRun = words[w + ADDITIONALS]!;
     const flags = words[w + FLAGS]!;
     const counts = words[w + COUNTS]!;
     const rcode = flags & 0xff;
     const optSize = head.edns !== null ? OPT_SIZE : 0;
     const length = HEADER + bodyBytes + optSize;
     const reply = scratch !== undefined ? scratch.take(length) : Buffer.allocUnsafe(length);
-    writeHeader(reply, head, rcode, (flags & 0x100) !== 0, (flags & 0x200) !== 0, 1, counts & 0xffff, counts >>> 16, words[w + ADDITIONALS]!);
-    memory.copy(reply, HEADER, body, body + bodyBytes);
+    writeHeader(reply, head, rcode, (flags & 0x100) !== 0, (flags & 0x200) !== 0, 1, counts & 0xffff, counts >>> 16, additionalsAndRun & 0xffff);
+    const runCount = additionalsAndRun >>> 16;
+    if (runCount === 0) {
+      memory.copy(reply, HEADER, body, body + bodyBytes);
+    } else {
+      // The run turned left by this reply's shift: the records before it, the run from the pivot,
+      // the run up to the pivot, the records after it.
+      const shift = words[w + TURN]! % runCount;
+      words[w + TURN] = shift + 1;
+      const run = words[w + RUN]!;
+      const runStart = body + questionBytes + (run & 0xffff);
+      const runEnd = runStart + runCount * (run >>> 16);
+      const pivot = runStart + shift * (run >>> 16);
+      let at = HEADER + memory.copy(reply, HEADER, body, runStart);
+      at += memory.copy(reply, at, pivot, runEnd);
+      at += memory.copy(reply, at, runStart, pivot);
+      memory.copy(reply, at, runEnd, body + bodyBytes);
+    }
     if (optSize > 0) writeOpt(reply, HEADER + bodyBytes, head, rcode, udpSize);
     this.lastRcode = rcode;
     return reply;
@@ -152,7 +181,10 @@ export class AnswerSlab {
     words[w + LENGTHS] = answer.questionBytes | ((answer.records.length - answer.questionBytes) << 16);
     words[w + FLAGS] = (answer.rcode & 0xff) | (answer.authoritative ? 0x100 : 0) | (answer.truncated ? 0x200 : 0);
     words[w + COUNTS] = answer.answerCount | (answer.authorityCount << 16);
-    words[w + ADDITIONALS] = answer.additionalCount;
+    const run = answer.rotation;
+    words[w + ADDITIONALS] = answer.additionalCount | ((run?.count ?? 0) << 16);
+    words[w + RUN] = run === null ? 0 : run.start | (run.size << 16);
+    words[w + TURN] = answer.turn;
     words[w + USED] = 0;
     this.memory.write(answer.records, slot * SLOT_BYTES + SLOT_HEADER_BYTES, answer.records.length, 'latin1');
   }
@@ -174,6 +206,18 @@ export class AnswerSlab {
   drop(hash: number): void {
     const slot = this.slotOf(hash);
     if (slot >= 0) this.words[slot * SLOT_WORDS + TAG] = 0;
+  }
+
+  /** The next rotation shift of the answer under `hash`, or -1 when it is not here. */
+  turnOf(hash: number): number {
+    const slot = this.slotOf(hash);
+    return slot < 0 ? -1 : this.words[slot * SLOT_WORDS + TURN]!;
+  }
+
+  /** Sets the next rotation shift of the answer under `hash`, if held. */
+  setTurn(hash: number, turn: number): void {
+    const slot = this.slotOf(hash);
+    if (slot >= 0) this.words[slot * SLOT_WORDS + TURN] = turn;
   }
 
   /** Whether the answer under `hash` was hit here since the last call; clears the mark (CLOCK). */

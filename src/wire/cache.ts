@@ -23,6 +23,12 @@
 // be promoted to V8's old space before it dies, which made garbage collection the largest cost of an
 // NXDOMAIN-heavy load (search-path expansions). A question asked often still gets in after a few misses.
 //
+// Small answers that never rotate are also copied into an off-heap slab (answer-slab.ts), which
+// answers a hit without touching an entry: with tens of thousands of answers in use, the walk from
+// the Map to the entry to its string was a chain of memory reads that each missed the CPU caches.
+// This Map stays the record of what is cached; the slab is kept coherent with it and may lose a slot
+// to other answers, which only sends that question down the Map's path.
+//
 // An entry is small on purpose (a few hundred bytes of heap): it is itself the encoded answer, its
 // question and records one latin-1 string (the key compared on a hit, then written into the reply
 // with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
@@ -174,18 +180,23 @@ export class AnswerCache {
    * The reply to `query` built from the slab, when it holds a current answer to its question (the
    * bytes 12 to head.questionEnd); null when the question has to take find()'s path.
    */
-  answer(query: Buffer, head: ReplyHead, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
+  answer(query: Buffer, head: ReplyHead, hash: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
     const version = this.source.version;
     if (version === undefined || !this.enabled) return null;
-    return this.slab.reply(query, head, hashBytes(query, QUESTION_START, head.questionEnd, this.seed), version, udpSize, scratch);
+    return this.slab.reply(query, head, hash, version, udpSize, scratch);
+  }
+
+  /** The key of the question in `query` (the bytes from offset 12 to `questionEnd`). */
+  hash(query: Buffer, questionEnd: number): number {
+    return hashBytes(query, QUESTION_START, questionEnd, this.seed);
   }
 
   /**
    * The entry for the question in `query` (the bytes from offset 12 to `questionEnd`), current or
    * stale (a stale one still lends its rotation counter).
    */
-  find(query: Buffer, questionEnd: number): CachedAnswer | undefined {
-    const entry = this.entries.get(hashBytes(query, QUESTION_START, questionEnd, this.seed));
+  find(query: Buffer, questionEnd: number, hash = this.hash(query, questionEnd)): CachedAnswer | undefined {
+    const entry = this.entries.get(hash);
     if (entry === undefined || !sameQuestion(entry, query, QUESTION_START, questionEnd)) return undefined;
     entry.used = 1;
     return entry;
@@ -257,9 +268,28 @@ export class AnswerCache {
     return entry;
   }
 
-  /** A held answer that never rotates goes into the slab too (rotation keeps its turn in the entry). */
+  /** A held answer goes into the slab too (which takes only the small ones). */
   private toSlab(entry: CachedAnswer, version: number): void {
-    if (entry.rotation === null && entry.slot >= 0) this.slab.put(entry, version);
+    if (entry.slot >= 0) this.slab.put(entry, version);
+  }
+
+  /**
+   * The rotation shift for a reply of `entry` built outside the slab, advancing its counter by one.
+   * While the slab holds the answer, the counter that counts is the slab's (its hits advance it).
+   */
+  nextRotation(entry: CachedAnswer): number {
+    if (entry.rotation === null) return 0;
+    const turn = this.slab.turnOf(entry.hash);
+    if (turn >= 0) entry.turn = turn;
+    const shift = nextRotation(entry);
+    this.slab.setTurn(entry.hash, entry.turn);
+    return shift;
+  }
+
+  /** Where the rotation of `entry` (current or stale) would go on: a replacement starts from there. */
+  turnOf(entry: CachedAnswer): number {
+    const turn = entry.rotation === null ? -1 : this.slab.turnOf(entry.hash);
+    return turn >= 0 ? turn : entry.turn;
   }
 
   private full(incoming: number): boolean {

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import type { Answer, Client, Forwarder, Generations, Resolver } from '../resolve/message.js';
 import { Rcode } from '../resolve/message.js';
-import { AnswerCache, nextRotation, type CachedAnswer } from './cache.js';
+import { AnswerCache, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
 import { newQueryHead, parseQuery, scanQuery, type ParsedQuery, type ParseStatus, type QueryHead, type ReplyHead } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
@@ -151,13 +151,14 @@ export class Dispatcher {
       let cached: CachedAnswer | undefined;
       if (scanQuery(query, this.head)) {
         // A small answer comes straight from the slab, no heap object touched.
-        const fromSlab = this.cache.answer(query, this.head, this.maxUdpSize, scratch);
+        const hash = this.cache.hash(query, this.head.questionEnd);
+        const fromSlab = this.cache.answer(query, this.head, hash, this.maxUdpSize, scratch);
         if (fromSlab !== null) {
           if (this.observer !== undefined) this.observe(query, this.head.questionEnd, client, fromSlab, this.cache.lastRcode, 'cache', startedAt);
           return fromSlab;
         }
         looked = true;
-        cached = this.cache.find(query, this.head.questionEnd);
+        cached = this.cache.find(query, this.head.questionEnd, hash);
         if (cached !== undefined && this.cache.isCurrent(cached)) return this.fromCache(query, this.head, client, cached, startedAt, scratch);
       }
       parsed = parseQuery(query);
@@ -185,7 +186,7 @@ export class Dispatcher {
   private fromCache(
     query: Buffer, head: ReplyHead, client: Client, cached: CachedAnswer, startedAt: number, scratch: ReplyScratch | undefined,
   ): Buffer {
-    const reply = buildAnswerReply(query, head, cached, nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize, scratch);
+    const reply = buildAnswerReply(query, head, cached, this.cache.nextRotation(cached), this.sizeLimit(head, client), this.maxUdpSize, scratch);
     if (this.observer !== undefined) this.observe(query, head.questionEnd, client, reply, cached.rcode, 'cache', startedAt);
     return reply;
   }
@@ -237,8 +238,10 @@ export class Dispatcher {
     let shift = 0;
     if (cacheAs !== null && answer.dependsOn !== null) {
       // A stale entry hands its rotation counter on, so round-robin continues across zone changes.
-      const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, cacheAs.previous?.turn ?? 0);
-      shift = nextRotation(entry);
+      const previous = cacheAs.previous;
+      const turn = previous === undefined ? 0 : this.cache.turnOf(previous);
+      const entry = this.cache.store(query, parsed.questionEnd, encoded, answer.dependsOn, cacheAs.epoch, turn);
+      shift = this.cache.nextRotation(entry);
     }
     const reply = buildAnswerReply(query, parsed, encoded, shift, this.sizeLimit(parsed, client), this.maxUdpSize, scratch);
     return this.finish(query, parsed, client, reply, encoded.rcode, 'resolver', startedAt);

@@ -20,7 +20,7 @@ function stored(name: string, hash: number, records = '\x01\x02\x03\x04'): { pac
     packet,
     answer: {
       hash, rcode: Rcode.NOERROR, authoritative: true, truncated: false, records: question + records,
-      questionBytes: question.length, answerCount: 1, authorityCount: 0, additionalCount: 0,
+      questionBytes: question.length, answerCount: 1, authorityCount: 0, additionalCount: 0, rotation: null, turn: 0,
     },
   };
 }
@@ -89,6 +89,19 @@ describe('AnswerSlab', () => {
     expect(none.reply(small.packet, head(small.packet), 9, 1, 1232, undefined)).toBeNull();
   });
 
+  it('turns a rotation run one record per reply, keeping the records around it in place', () => {
+    const slab = new AnswerSlab(64);
+    // Records: a 2-byte prefix, a run of three 4-byte records, a 1-byte suffix.
+    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7, 'PPaaaabbbbccccS');
+    slab.put({ ...a, rotation: { start: 2, count: 3, size: 4 }, turn: 1 }, 1);
+    const bodies = Array.from({ length: 4 }, () => slab.reply(packet, head(packet), 7, 1, 1232, undefined)!.toString('latin1', 12 + a.questionBytes));
+    expect(bodies).toEqual(['PPbbbbccccaaaaS', 'PPccccaaaabbbbS', 'PPaaaabbbbccccS', 'PPbbbbccccaaaaS']);
+    expect(slab.turnOf(7)).toBe(2);
+    slab.setTurn(7, 0);
+    expect(slab.reply(packet, head(packet), 7, 1, 1232, undefined)!.toString('latin1', 12 + a.questionBytes)).toBe('PPaaaabbbbccccS');
+    expect(slab.turnOf(8)).toBe(-1);
+  });
+
   it('reports hits to the CLOCK of the cache once', () => {
     const slab = new AnswerSlab(64);
     const { packet, answer: a } = stored('web.default.svc.cluster.local', 7);
@@ -154,6 +167,20 @@ describe('dispatcher: answers through the slab', () => {
     // One key check after the change (the Map's path), none for the query after it (the slab's).
     expect(checks).toBe(before + 1);
     expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache', 'cache']);
+  });
+
+  it('rotates on without a repeat when a zone change sends the question through the Map once', () => {
+    const four = ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4'];
+    const h = harness((name) => answer({ answer: four.map((a) => aRecord(name, a)), rotate: true, dependsOn: ['svc'] }));
+    const first = (reply: Buffer): string => Packet.parse(reply).answers[0]!.address!;
+    const seen = [first(h.ask('web.default.svc.cluster.local')), first(h.ask('web.default.svc.cluster.local'))];
+    h.generations.bump('unrelated');
+    for (let i = 0; i < 3; i++) seen.push(first(h.ask('web.default.svc.cluster.local')));
+    // A change to the answer's own key: a new answer, which takes the rotation over where it stood.
+    h.generations.bump('svc');
+    seen.push(first(h.ask('web.default.svc.cluster.local')));
+    expect(seen).toEqual(['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4', '10.2.0.1', '10.2.0.2']);
+    expect(h.events.map((e) => e.answeredBy)).toEqual(['resolver', 'cache', 'cache', 'cache', 'cache', 'resolver']);
   });
 
   it('gives every one of many names its own answer while they contend for few slab slots', () => {
