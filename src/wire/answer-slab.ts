@@ -162,8 +162,8 @@ export class AnswerSlab {
 
   /**
    * Copies `answer` in, current as of `version`: into a free slot of its set, else over the set's
-   * least recently used one. When it is already here, only records that it is current. Answers over SLAB_MAX_BODY
-   * bytes are not taken.
+   * least recently used one. When it is already here, only records that it is current. Answers over
+   * SLAB_MAX_BODY bytes are not taken.
    */
   put(answer: SlabAnswer, version: number): void {
     if (answer.records.length > SLAB_MAX_BODY || this.sets === 0) return;

@@ -26,9 +26,8 @@
 // Small answers (up to 216 bytes of question and records) are also copied into an off-heap slab
 // (answer-slab.ts), which answers a hit without touching an entry: with tens of thousands of answers
 // in use, the walk from the Map to the entry to its string was a chain of memory reads that each
-// missed the CPU caches.
-// This Map stays the record of what is cached; the slab is kept coherent with it and may lose a slot
-// to other answers, which only sends that question down the Map's path.
+// missed the CPU caches. This Map stays the record of what is cached; the slab is kept coherent with
+// it and may lose a slot to other answers, which only sends that question down the Map's path.
 //
 // An entry is small on purpose (a few hundred bytes of heap): it is itself the encoded answer, its
 // question and records one latin-1 string (the key compared on a hit, then written into the reply
@@ -172,7 +171,7 @@ export class AnswerCache {
     this.maxBytes = options.maxBytes - this.slab.byteLength;
   }
 
-  /** The rcode of the last reply answer() built. */
+  /** The rcode of the last reply slabReply() built. */
   get lastRcode(): number {
     return this.slab.lastRcode;
   }
@@ -181,7 +180,7 @@ export class AnswerCache {
    * The reply to `query` built from the slab, when it holds a current answer to its question (the
    * bytes 12 to head.questionEnd); null when the question has to take find()'s path.
    */
-  answer(query: Buffer, head: ReplyHead, hash: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
+  slabReply(query: Buffer, head: ReplyHead, hash: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
     const version = this.source.version;
     if (version === undefined || !this.enabled) return null;
     return this.slab.reply(query, head, hash, version, udpSize, scratch);
@@ -339,7 +338,7 @@ export class AnswerCache {
 }
 
 /** The rotation shift for this reply, advancing the entry's counter by one. */
-export function nextRotation(entry: CachedAnswer): number {
+function nextRotation(entry: CachedAnswer): number {
   const run = entry.rotation;
   if (run === null) return 0;
   const shift = entry.turn % run.count;

@@ -152,7 +152,7 @@ export class Dispatcher {
       if (scanQuery(query, this.head)) {
         // A small answer comes straight from the slab, no heap object touched.
         const hash = this.cache.hash(query, this.head.questionEnd);
-        const fromSlab = this.cache.answer(query, this.head, hash, this.maxUdpSize, scratch);
+        const fromSlab = this.cache.slabReply(query, this.head, hash, this.maxUdpSize, scratch);
         if (fromSlab !== null) {
           if (this.observer !== undefined) this.observe(query, this.head.questionEnd, client, fromSlab, this.cache.lastRcode, 'cache', startedAt);
           return fromSlab;
