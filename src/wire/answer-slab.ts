@@ -15,7 +15,7 @@
 // Losing a slab slot to another answer only sends that question down the Map's path. Slots form sets
 // of SLAB_WAYS, chosen by the hash; a full set gives up its least recently used slot (CLOCK bits).
 import { Buffer } from 'node:buffer';
-import type { RotationRun } from './encode.js';
+import type { EncodedAnswer } from './encode.js';
 import type { ReplyHead } from './query.js';
 import { writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
 
@@ -55,20 +55,14 @@ const HEADER = 12;
 const QUESTION_START = 12;
 
 /** What a slot copies from an encoded answer (a CachedAnswer, whose records start with its question). */
-export interface SlabAnswer {
-  readonly rotation: RotationRun | null;
+export type SlabAnswer = Pick<
+  EncodedAnswer,
+  'rcode' | 'authoritative' | 'truncated' | 'records' | 'questionBytes' | 'answerCount' | 'authorityCount' | 'additionalCount' | 'rotation'
+> & {
+  readonly hash: number;
   /** The rotation's next shift. */
   readonly turn: number;
-  readonly hash: number;
-  readonly rcode: number;
-  readonly authoritative: boolean;
-  readonly truncated: boolean;
-  readonly records: string;
-  readonly questionBytes: number;
-  readonly answerCount: number;
-  readonly authorityCount: number;
-  readonly additionalCount: number;
-}
+};
 
 export class AnswerSlab {
   private readonly memory: Buffer;
@@ -77,8 +71,6 @@ export class AnswerSlab {
   private readonly checkedAt: Float64Array;
   private readonly sets: number;
   private readonly setMask: number;
-  /** The rcode of the last reply built (the dispatcher's observer reports it). */
-  lastRcode = 0;
 
   /**
    * Room for `slots` answers, rounded up to a power of two but never past `maxBytes`; with room for
@@ -156,7 +148,6 @@ export class AnswerSlab {
       memory.copy(reply, at, runEnd, body + bodyBytes);
     }
     if (optSize > 0) writeOpt(reply, HEADER + bodyBytes, head, rcode, udpSize);
-    this.lastRcode = rcode;
     return reply;
   }
 

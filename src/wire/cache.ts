@@ -171,11 +171,6 @@ export class AnswerCache {
     this.maxBytes = options.maxBytes - this.slab.byteLength;
   }
 
-  /** The rcode of the last reply slabReply() built. */
-  get lastRcode(): number {
-    return this.slab.lastRcode;
-  }
-
   /**
    * The reply to `query` built from the slab, when it holds a current answer to its question (the
    * bytes 12 to head.questionEnd); null when the question has to take find()'s path.

@@ -154,7 +154,7 @@ export class Dispatcher {
         const hash = this.cache.hash(query, this.head.questionEnd);
         const fromSlab = this.cache.slabReply(query, this.head, hash, this.maxUdpSize, scratch);
         if (fromSlab !== null) {
-          if (this.observer !== undefined) this.observe(query, this.head.questionEnd, client, fromSlab, this.cache.lastRcode, 'cache', startedAt);
+          if (this.observer !== undefined) this.observe(query, this.head.questionEnd, client, fromSlab, replyRcode(fromSlab), 'cache', startedAt);
           return fromSlab;
         }
         looked = true;

@@ -73,6 +73,24 @@ export class FakeGenerations implements Generations {
   }
 }
 
+/** Generations with a version that moves on every bump (the answer cache's shortcut), counting key reads. */
+export class VersionedGenerations implements Generations {
+  epoch = 1;
+  version = 0;
+  reads = 0;
+  private readonly values = new Map<string, number>();
+
+  generation(key: string): number {
+    this.reads++;
+    return this.values.get(key) ?? 0;
+  }
+
+  bump(key: string): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + 1);
+    this.version++;
+  }
+}
+
 export function aRecord(name: string, address: string, ttl = 5): ResourceRecord {
   return { name, ttl, data: { type: RRType.A, address } };
 }

@@ -3,13 +3,13 @@
 // the zone changed, and a reply from the cache path is the reply the full path gives.
 import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
-import type { Answer, Client, Generations } from '../../../src/resolve/message.js';
+import type { Answer, Client } from '../../../src/resolve/message.js';
 import { RRType } from '../../../src/resolve/message.js';
 import { AnswerCache, hashBytes } from '../../../src/wire/cache.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
 import { AnswerEncoder } from '../../../src/wire/encode.js';
 import { newQueryHead, parseQuery, scanQuery } from '../../../src/wire/query.js';
-import { aRecord, answer, collectingLogger, labels, query, seededRandom, type QuerySpec } from '../../wire/support.js';
+import { aRecord, answer, collectingLogger, labels, query, seededRandom, VersionedGenerations, type QuerySpec } from '../../wire/support.js';
 
 const NAME = labels('web.default.svc.cluster.local');
 const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
@@ -79,22 +79,6 @@ describe('scanQuery', () => {
   });
 });
 
-class VersionedGenerations implements Generations {
-  epoch = 1;
-  version = 0;
-  reads = 0;
-  private readonly values = new Map<string, number>();
-
-  generation(key: string): number {
-    this.reads++;
-    return this.values.get(key) ?? 0;
-  }
-
-  bump(key: string): void {
-    this.values.set(key, (this.values.get(key) ?? 0) + 1);
-    this.version++;
-  }
-}
 
 
 /** A message whose question bytes (from offset 12) are `key`, for the cache's byte-keyed API. */
