@@ -5,7 +5,7 @@ import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client } from '../../../src/resolve/message.js';
 import { Rcode } from '../../../src/resolve/message.js';
-import { AnswerSlab, SLAB_MAX_BODY, type SlabAnswer } from '../../../src/wire/answer-slab.js';
+import { AnswerSlab, SLAB_MAX_BODY, SLAB_WAYS, SLOT_BYTES, type SlabAnswer } from '../../../src/wire/answer-slab.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
 import { newQueryHead, scanQuery } from '../../../src/wire/query.js';
 import { aRecord, answer, collectingLogger, labels, query, soaRecord, VersionedGenerations } from '../../wire/support.js';
@@ -62,15 +62,16 @@ describe('AnswerSlab', () => {
   });
 
   it('gives a full set\'s least recently used slot to a newcomer, and forgets a dropped answer', () => {
-    // Four slots: one set, so every hash lands in it.
-    const slab = new AnswerSlab(4);
-    const names = ['a', 'b', 'c', 'd', 'e'].map((n, i) => stored(`${n}.default.svc.cluster.local`, 100 + i));
-    for (const n of names.slice(0, 4)) slab.put(n.answer, 1);
+    // One set's worth of slots, so every hash lands in it; one name more than it holds.
+    const slab = new AnswerSlab(SLAB_WAYS);
+    const names = Array.from({ length: SLAB_WAYS + 1 }, (_, i) => stored(`n${i}.default.svc.cluster.local`, 100 + i));
+    const newcomer = SLAB_WAYS;
+    for (const n of names.slice(0, SLAB_WAYS)) slab.put(n.answer, 1);
     const ask = (i: number): Buffer | null => slab.reply(names[i]!.packet, head(names[i]!.packet), 100 + i, 1, 1232, undefined);
-    // a, b and d are used; c is not, so the newcomer e takes c's slot.
-    for (const i of [0, 1, 3]) expect(ask(i)).not.toBeNull();
-    slab.put(names[4]!.answer, 1);
-    expect([0, 1, 2, 3, 4].map((i) => ask(i) !== null)).toEqual([true, true, false, true, true]);
+    // Every answer but n2 is used, so the newcomer takes n2's slot.
+    for (let i = 0; i < SLAB_WAYS; i++) if (i !== 2) expect(ask(i)).not.toBeNull();
+    slab.put(names[newcomer]!.answer, 1);
+    expect(names.map((_, i) => ask(i) !== null)).toEqual(names.map((_, i) => i !== 2));
     slab.drop(101);
     expect(ask(1)).toBeNull();
   });
@@ -80,9 +81,9 @@ describe('AnswerSlab', () => {
     const big = stored('web.default.svc.cluster.local', 9, 'x'.repeat(SLAB_MAX_BODY));
     slab.put(big.answer, 1);
     expect(slab.reply(big.packet, head(big.packet), 9, 1, 1232, undefined)).toBeNull();
-    expect(new AnswerSlab(3).byteLength).toBe(1024);
+    expect(new AnswerSlab(3).byteLength).toBe(SLAB_WAYS * SLOT_BYTES);
     expect(new AnswerSlab(50_000, 8 * 1024 * 1024).byteLength).toBe(8 * 1024 * 1024);
-    const none = new AnswerSlab(64, 1000);
+    const none = new AnswerSlab(64, SLAB_WAYS * SLOT_BYTES - 1);
     const small = stored('web.default.svc.cluster.local', 9);
     none.put(small.answer, 1);
     expect(none.byteLength).toBe(0);
