@@ -26,6 +26,8 @@ export interface GcSummary {
   readonly maxPauseMs: number;
   readonly over5ms: number;
   readonly totalPauseMs: number;
+  /** Kinds of the pauses over 5 ms, in order ("Scavenge", "Mark-Compact", "Mark-Compact (reduce)"…). */
+  readonly over5msKinds: string[];
 }
 
 export function summarisePauses(pauses: readonly GcPause[], from: number, to: number): GcSummary {
@@ -35,5 +37,6 @@ export function summarisePauses(pauses: readonly GcPause[], from: number, to: nu
     maxPauseMs: window.reduce((m, p) => Math.max(m, p.pauseMs), 0),
     over5ms: window.filter((p) => p.pauseMs > 5).length,
     totalPauseMs: window.reduce((s, p) => s + p.pauseMs, 0),
+    over5msKinds: window.filter((p) => p.pauseMs > 5).map((p) => p.kind),
   };
 }
