@@ -23,7 +23,7 @@
 // be promoted to V8's old space before it dies, which made garbage collection the largest cost of an
 // NXDOMAIN-heavy load (search-path expansions). A question asked often still gets in after a few misses.
 //
-// Small answers (up to 216 bytes of question and records) are also copied into an off-heap slab
+// Small answers (up to 224 bytes of question and records) are also copied into an off-heap slab
 // (answer-slab.ts), which answers a hit without touching an entry: with tens of thousands of answers
 // in use, the walk from the Map to the entry to its string was a chain of memory reads that each
 // missed the CPU caches. This Map stays the record of what is cached; the slab is kept coherent with
