@@ -47,7 +47,7 @@ describe.each(scenarios.map((s) => s.name))('chart rendered with %s', (name) => 
     const container = svcdnsContainer(manifestsFor(name));
     const dns = containerPort(container, 'dns').port;
     const admin = containerPort(container, 'admin').port;
-    expect(container.args?.[0]).toBe('/app/dist/main.js');
+    expect(container.args?.slice(0, 2)).toEqual(['--no-memory-reducer', '/app/dist/main.js']);
     expect(container.args).toEqual(
       expect.arrayContaining([`--listen=0.0.0.0:${dns}`, `--listen=[::]:${dns}`, `--admin=0.0.0.0:${admin}`, '--pod-ip=$(POD_IP)']),
     );

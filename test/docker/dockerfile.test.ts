@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_OPTIONS } from '../../bench/lib/servers.js';
+import { IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_ARGS, IMAGE_NODE_OPTIONS } from '../../bench/lib/servers.js';
 import { execForm, ignoredByDockerignore, imageTag, parseInstructions, parseStages, type Stage } from './dockerfile.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,7 +95,8 @@ describe('Dockerfile stages', () => {
     expect(cmds).toHaveLength(1);
     const cmd = execForm(cmds[0] ?? '');
     expect(cmd).not.toBeNull();
-    expect(cmd?.[0]).toBe('dist/main.js');
+    // node's own flags first (the ones NODE_OPTIONS refuses), then the program.
+    expect(cmd?.slice(0, IMAGE_NODE_ARGS.length + 1)).toEqual([...IMAGE_NODE_ARGS, 'dist/main.js']);
     expect(cmd).toEqual(expect.arrayContaining(['--listen=0.0.0.0:1053', '--listen=[::]:1053', '--admin=0.0.0.0:8080']));
     expect(args(runtime, 'ENTRYPOINT')).toEqual([]);
     for (const hc of args(runtime, 'HEALTHCHECK')) expect(execForm(hc.replace(/^.*?\bCMD\s+/, ''))).not.toBeNull();
@@ -114,14 +115,15 @@ describe('Dockerfile and chart agree', () => {
     expect(nodeOptions).toBe(IMAGE_NODE_OPTIONS.join(' '));
     expect(/MALLOC_ARENA_MAX=(\S+)/.exec(env)?.[1]).toBe(IMAGE_MALLOC_ARENA_MAX);
     const start = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toContain(`node ${IMAGE_NODE_OPTIONS.join(' ')} dist/main.js`);
+    expect(start).toContain(`node ${[...IMAGE_NODE_OPTIONS, ...IMAGE_NODE_ARGS].join(' ')} dist/main.js`);
   });
 
-  it('the chart runs the program where the image puts it', () => {
+  it('the chart runs the program where the image puts it, with the node flags the image gives', () => {
     const workdir = args(runtime, 'WORKDIR').at(-1);
-    const program = execForm(args(runtime, 'CMD')[0] ?? '')?.[0];
+    const program = execForm(args(runtime, 'CMD')[0] ?? '')?.[IMAGE_NODE_ARGS.length];
     const chartPod = readFileSync(`${root}charts/svcdns/templates/_pod.tpl`, 'utf8');
-    expect(chartPod).toContain(`- ${workdir}/${program}`);
+    // The chart's args replace the image's CMD, so they carry node's flags too.
+    expect(chartPod).toContain([...IMAGE_NODE_ARGS, `${workdir}/${program}`].map((arg) => `- ${arg}`).join('\n        '));
   });
 
   it('the chart uses the ports and the user the image exposes', () => {

@@ -43,8 +43,9 @@ spec:
     - name: svcdns
       image: {{ include "svcdns.image" . }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
-      # The image's entrypoint is node; the first argument is the program.
+      # The image's entrypoint is node: its flags (as the image's CMD gives them), then the program.
       args:
+        - --no-memory-reducer
         - /app/dist/main.js
         - --config=/etc/svcdns/config.yaml
         {{- range .Values.listenAddresses }}
