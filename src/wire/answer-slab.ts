@@ -18,7 +18,7 @@
 import { Buffer } from 'node:buffer';
 import type { EncodedAnswer } from './encode.js';
 import type { ReplyHead } from './query.js';
-import { writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
+import { copyRotated, writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
 
 /** Bytes per slot: a header of SLOT_HEADER_BYTES, then the question and records. */
 export const SLOT_BYTES = 256;
@@ -141,18 +141,14 @@ export class AnswerSlab {
     if (runCount === 0) {
       memory.copy(reply, HEADER, body, body + bodyBytes);
     } else {
-      // The run turned left by this reply's shift: the records before it, the run from the pivot,
-      // the run up to the pivot, the records after it.
+      // The run turned left by this reply's shift.
       const shift = words[w + TURN]! % runCount;
       words[w + TURN] = shift + 1;
       const run = words[w + RUN]!;
       const runStart = body + questionBytes + (run & 0xffff);
       const runEnd = runStart + runCount * (run >>> 16);
       const pivot = runStart + shift * (run >>> 16);
-      let at = HEADER + memory.copy(reply, HEADER, body, runStart);
-      at += memory.copy(reply, at, pivot, runEnd);
-      at += memory.copy(reply, at, runStart, pivot);
-      memory.copy(reply, at, runEnd, body + bodyBytes);
+      copyRotated(memory, body, runStart, pivot, runEnd, body + bodyBytes, reply, HEADER, bodyBytes);
     }
     if (optSize > 0) writeOpt(reply, HEADER + bodyBytes, head, rcode, udpSize);
     return reply;

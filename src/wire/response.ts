@@ -70,6 +70,21 @@ function copySegment(src: Buffer, from: number, to: number, reply: Buffer, at: n
 }
 
 /**
+ * Copies src[from, to) into `reply` at `at`, at most `length` bytes, with the rotation run
+ * src[runStart, runEnd) turned left so that it starts at `pivot`: the bytes before the run, the run
+ * from the pivot, the run up to the pivot, the bytes after it. Both the cache's and the slab's replies
+ * rotate through here.
+ */
+export function copyRotated(
+  src: Buffer, from: number, runStart: number, pivot: number, runEnd: number, to: number, reply: Buffer, at: number, length: number,
+): void {
+  let written = copySegment(src, from, runStart, reply, at, 0, length);
+  written = copySegment(src, pivot, runEnd, reply, at, written, length);
+  written = copySegment(src, runStart, pivot, reply, at, written, length);
+  copySegment(src, runEnd, to, reply, at, written, length);
+}
+
+/**
  * Where rotated records are laid out before their segments are copied: a string can only be written
  * whole (or its prefix), so the records go here first. Safe to share: used synchronously. A record
  * section larger than a message (thousands of endpoints, cut to 64 KB over TCP) gets a buffer of its own.
@@ -101,10 +116,7 @@ function copyBody(query: Buffer, questionEnd: number, encoded: EncodedAnswer, sh
   const runStart = skip + run.start;
   const pivot = runStart + shift * run.size;
   const runEnd = runStart + run.count * run.size;
-  let written = copySegment(src, skip, runStart, reply, questionEnd, 0, length);
-  written = copySegment(src, pivot, runEnd, reply, questionEnd, written, length);
-  written = copySegment(src, runStart, pivot, reply, questionEnd, written, length);
-  copySegment(src, runEnd, text.length, reply, questionEnd, written, length);
+  copyRotated(src, skip, runStart, pivot, runEnd, text.length, reply, questionEnd, length);
 }
 
 /** Views kept for reply lengths up to this; a longer reply (rare over UDP) gets its own buffer. */

@@ -79,8 +79,6 @@ describe('scanQuery', () => {
   });
 });
 
-
-
 /** A message whose question bytes (from offset 12) are `key`, for the cache's byte-keyed API. */
 function msg(key: string): [Buffer, number] {
   const buf = Buffer.from(`${'\0'.repeat(12)}${key}`, 'latin1');
