@@ -9,7 +9,8 @@
 // distinct names. Here a hit finds its slot by the tags of its set, kept apart in a small array that
 // stays in the CPU's caches, and reads the one slot, which holds header, question and records side by
 // side in its first 128 bytes for a typical name and address (one trip to memory, with the adjacent
-// line the CPU fetches alongside).
+// line the CPU fetches alongside). An answer that runs on into a third line (an NXDOMAIN's SOA after
+// a long search-path name) has that line asked for up front, so the two trips to memory overlap.
 //
 // The slab is a copy: AnswerCache's Map of entries stays the record of what is cached, and keeps the
 // slab coherent (a stored entry is put here, a removed one dropped, a validated one marked current).
@@ -52,6 +53,14 @@ const RUN = 6;
 /** The next shift of the rotation run (true round-robin, one step per reply). */
 const TURN = 7;
 
+// A slot's bits in `marks`.
+/** CLOCK's reference bit: hit since the slot was last considered for eviction. */
+const USED = 1;
+/** The slot's answer runs past its first two cache lines (an NXDOMAIN's SOA after a long name). */
+const LONG = 2;
+/** The first word past those two lines (128 bytes: the pair the CPU fetches together). */
+const THIRD_LINE_WORD = 32;
+
 const HEADER = 12;
 const QUESTION_START = 12;
 
@@ -72,10 +81,12 @@ export class AnswerSlab {
   private readonly checkedAt: Float64Array;
   /** Per slot: hash + 1 of the answer held (0: the slot is free). */
   private readonly tags: Int32Array;
-  /** Per slot: CLOCK's reference bit, 1 when hit since the slot was last considered for eviction. */
-  private readonly used: Uint8Array;
+  /** Per slot: USED and LONG bits. */
+  private readonly marks: Uint8Array;
   private readonly sets: number;
   private readonly setMask: number;
+  /** Where reply() puts a word of a long slot's third line; see there. */
+  private thirdLine = 0;
 
   /**
    * Room for `slots` answers, rounded up to a power of two but never past `maxBytes`; with room for
@@ -91,7 +102,7 @@ export class AnswerSlab {
     this.words = new Int32Array(this.memory.buffer, this.memory.byteOffset, this.memory.length / 4);
     this.checkedAt = new Float64Array(this.memory.buffer, this.memory.byteOffset, this.memory.length / 8);
     this.tags = new Int32Array(sets * SLAB_WAYS);
-    this.used = new Uint8Array(sets * SLAB_WAYS);
+    this.marks = new Uint8Array(sets * SLAB_WAYS);
     this.sets = sets;
     this.setMask = sets - 1;
   }
@@ -120,6 +131,9 @@ export class AnswerSlab {
     if (slot < 0) return null;
     const words = this.words;
     const w = slot * SLOT_WORDS;
+    // A long answer's third line is a second trip to memory. Reading it now, before anything waits on
+    // the first line, lets the CPU make both trips at once instead of one after the other.
+    if ((this.marks[slot]! & LONG) !== 0) this.thirdLine = words[w + THIRD_LINE_WORD]!;
     if (this.checkedAt[slot * SLOT_DOUBLES] !== version) return null;
     const lengths = words[w + LENGTHS]!;
     const questionBytes = lengths & 0xffff;
@@ -127,7 +141,7 @@ export class AnswerSlab {
     const memory = this.memory;
     const body = slot * SLOT_BYTES + SLOT_HEADER_BYTES;
     for (let i = 0; i < questionBytes; i++) if (memory[body + i] !== query[QUESTION_START + i]) return null;
-    this.used[slot] = 1;
+    this.marks[slot] = this.marks[slot]! | USED;
     const bodyBytes = questionBytes + (lengths >>> 16);
     const additionalsAndRun = words[w + ADDITIONALS]!;
     const flags = words[w + FLAGS]!;
@@ -179,7 +193,7 @@ export class AnswerSlab {
     words[w + ADDITIONALS] = answer.additionalCount | ((run?.count ?? 0) << 16);
     words[w + RUN] = run === null ? 0 : run.start | (run.size << 16);
     words[w + TURN] = answer.turn;
-    this.used[slot] = 0;
+    this.marks[slot] = SLOT_HEADER_BYTES + answer.records.length > THIRD_LINE_WORD * 4 ? LONG : 0;
     this.memory.write(answer.records, slot * SLOT_BYTES + SLOT_HEADER_BYTES, answer.records.length, 'latin1');
   }
 
@@ -187,12 +201,12 @@ export class AnswerSlab {
   private victim(set: number): number {
     const first = set * SLAB_WAYS;
     const tags = this.tags;
-    const used = this.used;
+    const marks = this.marks;
     for (let slot = first; slot < first + SLAB_WAYS; slot++) if (tags[slot] === 0) return slot;
     for (;;) {
       for (let slot = first; slot < first + SLAB_WAYS; slot++) {
-        if (used[slot] === 0) return slot;
-        used[slot] = 0;
+        if ((marks[slot]! & USED) === 0) return slot;
+        marks[slot] = marks[slot]! & ~USED;
       }
     }
   }
@@ -218,8 +232,8 @@ export class AnswerSlab {
   /** Whether the answer under `hash` was hit here since the last call; clears the mark (CLOCK). */
   takeUsed(hash: number): boolean {
     const slot = this.slotOf(hash);
-    if (slot < 0 || this.used[slot] === 0) return false;
-    this.used[slot] = 0;
+    if (slot < 0 || (this.marks[slot]! & USED) === 0) return false;
+    this.marks[slot] = this.marks[slot]! & ~USED;
     return true;
   }
 }

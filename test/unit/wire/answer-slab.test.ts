@@ -61,15 +61,19 @@ describe('AnswerSlab', () => {
     expect(slab.reply(other, head(other), 7, 1, 1232, undefined)).toBeNull();
   });
 
-  it('gives a full set\'s least recently used slot to a newcomer, and forgets a dropped answer', () => {
+  // A long answer (one past a slot's first 128 bytes, as an NXDOMAIN's SOA after a long name makes)
+  // carries a second mark beside CLOCK's bit: eviction and hit reports must read CLOCK's bit alone.
+  const RECORDS = { short: '\x01\x02\x03\x04', long: 'r'.repeat(SLAB_MAX_BODY - 40) };
+
+  it.each(Object.entries(RECORDS))('gives a full set\'s least recently used slot to a newcomer, and forgets a dropped answer (%s answers)', (_, records) => {
     // One set's worth of slots, so every hash lands in it; one name more than it holds.
     const slab = new AnswerSlab(SLAB_WAYS);
-    const names = Array.from({ length: SLAB_WAYS + 1 }, (_, i) => stored(`n${i}.default.svc.cluster.local`, 100 + i));
+    const names = Array.from({ length: SLAB_WAYS + 1 }, (_, i) => stored(`n${i}.default.svc.cluster.local`, 100 + i, records));
     const newcomer = SLAB_WAYS;
     for (const n of names.slice(0, SLAB_WAYS)) slab.put(n.answer, 1);
     const ask = (i: number): Buffer | null => slab.reply(names[i]!.packet, head(names[i]!.packet), 100 + i, 1, 1232, undefined);
     // Every answer but n2 is used, so the newcomer takes n2's slot.
-    for (let i = 0; i < SLAB_WAYS; i++) if (i !== 2) expect(ask(i)).not.toBeNull();
+    for (let i = 0; i < SLAB_WAYS; i++) if (i !== 2) expect(ask(i)?.toString('latin1', 12)).toBe(names[i]!.answer.records);
     slab.put(names[newcomer]!.answer, 1);
     expect(names.map((_, i) => ask(i) !== null)).toEqual(names.map((_, i) => i !== 2));
     slab.drop(101);
@@ -103,17 +107,16 @@ describe('AnswerSlab', () => {
     expect(slab.turnOf(8)).toBe(-1);
   });
 
-  it('reports hits to the CLOCK of the cache once', () => {
+  it.each(Object.entries(RECORDS))('reports hits to the CLOCK of the cache once (%s answers)', (_, records) => {
     const slab = new AnswerSlab(64);
-    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7);
+    const { packet, answer: a } = stored('web.default.svc.cluster.local', 7, records);
     slab.put(a, 1);
     expect(slab.takeUsed(7)).toBe(false);
-    slab.reply(packet, head(packet), 7, 1, 1232, undefined);
+    expect(slab.reply(packet, head(packet), 7, 1, 1232, undefined)?.toString('latin1', 12)).toBe(a.records);
     expect(slab.takeUsed(7)).toBe(true);
     expect(slab.takeUsed(7)).toBe(false);
   });
 });
-
 
 describe('dispatcher: answers through the slab', () => {
   function harness(resolve: (name: string) => Answer, cacheEntries?: number) {
