@@ -17,7 +17,7 @@ import {
   registerProgrammingLatency, registerQueryMetrics, registerSourceState, serverLabel, type ForwardStatsSource,
 } from './metrics/index.js';
 import type { MetricsSink } from './metrics/registry.js';
-import { QueryLog, fanOut } from './query-log.js';
+import { QueryLog, metricsThenLog } from './query-log.js';
 import type { RouteHandler } from './server.js';
 
 export interface OperationsOptions {
@@ -70,7 +70,7 @@ export class Operations {
     });
     this.queryStats = new QueryStats(options.zones);
     this.queryLog = new QueryLog(options.logger.child({ layer: 'queries' }), options.logQueries);
-    this.observer = fanOut([this.queryStats, this.queryLog]);
+    this.observer = metricsThenLog(this.queryStats, this.queryLog);
     registerBuildInfo(this.metrics, options.version);
   }
 

@@ -7,7 +7,7 @@
 //   node --experimental-transform-types --import ./test/fake-apiserver/register-ts.ts test/admin/bench-observer.ts
 import { pino } from 'pino';
 import { QueryStats } from '../../src/admin/metrics/query-stats.js';
-import { QueryLog, fanOut } from '../../src/admin/query-log.js';
+import { QueryLog, metricsThenLog } from '../../src/admin/query-log.js';
 import type { Answer, Client, Generations, Question } from '../../src/resolve/message.js';
 import { Dispatcher, type QueryObserver } from '../../src/wire/dispatcher.js';
 
@@ -36,7 +36,7 @@ function dispatcher(observer: QueryObserver | undefined): Dispatcher {
 const variants: [string, Dispatcher][] = [
   ['no observer', dispatcher(undefined)],
   ['metrics observer', dispatcher(new QueryStats(['cluster.local', 'in-addr.arpa', 'ip6.arpa']))],
-  ['metrics + query log off', dispatcher(fanOut([new QueryStats(['cluster.local']), new QueryLog(silent, false)]))],
+  ['metrics + query log off', dispatcher(metricsThenLog(new QueryStats(['cluster.local']), new QueryLog(silent, false)))],
 ];
 const packet = query('web.shop.svc.cluster.local');
 const client: Client = { address: '10.0.0.7', port: 40000, transport: 'udp' };

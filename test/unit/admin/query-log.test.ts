@@ -1,7 +1,7 @@
 // --log-queries: one line per answered query while enabled, nothing while disabled.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { QueryLog, fanOut, questionName } from '../../../src/admin/query-log.js';
+import { QueryLog, metricsThenLog, questionName } from '../../../src/admin/query-log.js';
 import { createLogger } from '../../../src/logger.js';
 import type { QueryEvent } from '../../../src/wire/dispatcher.js';
 
@@ -80,11 +80,18 @@ describe('QueryLog', () => {
     expect(lines).toHaveLength(1);
   });
 
-  it('fanOut hands each event to every observer', () => {
-    const seen: string[] = [];
-    const both = fanOut([{ observe: () => seen.push('a') }, { observe: () => seen.push('b') }]);
+  it('metricsThenLog hands every event to the metrics, and to the log only while it is on', () => {
+    const { logger, lines } = collect();
+    const log = new QueryLog(logger, false);
+    const seen: QueryEvent[] = [];
+    const both = metricsThenLog({ observe: (event) => seen.push(event) }, log);
     both.observe(EVENT);
-    expect(seen).toEqual(['a', 'b']);
+    expect(seen).toEqual([EVENT]);
+    expect(lines).toEqual([]);
+    log.enabled = true;
+    both.observe(EVENT);
+    expect(seen).toHaveLength(2);
+    expect(lines).toEqual([expect.objectContaining({ rcode: 'NXDOMAIN', type: 'SRV' })]);
   });
 });
 
