@@ -32,11 +32,12 @@ export interface GcSummary {
 
 export function summarisePauses(pauses: readonly GcPause[], from: number, to: number): GcSummary {
   const window = pauses.filter((p) => p.at >= from && p.at <= to);
+  const long = window.filter((p) => p.pauseMs > 5);
   return {
     count: window.length,
     maxPauseMs: window.reduce((m, p) => Math.max(m, p.pauseMs), 0),
-    over5ms: window.filter((p) => p.pauseMs > 5).length,
+    over5ms: long.length,
     totalPauseMs: window.reduce((s, p) => s + p.pauseMs, 0),
-    over5msKinds: window.filter((p) => p.pauseMs > 5).map((p) => p.kind),
+    over5msKinds: long.map((p) => p.kind),
   };
 }
