@@ -6,10 +6,11 @@
 // entry, the answer object, its string), one after another because each address came from the one
 // before. Between two queries the kernel and Node's own code evict most of them, so each walk cost
 // several trips to memory: search-mix queries cost ~0.6 µs more than the same queries over 1,000
-// distinct names. Here a hit finds its slot by the tags of its set, kept apart in a small array that
-// stays in the CPU's caches, and reads the one slot, which holds header, question and records side by
-// side in its first 128 bytes for a typical name and address (one trip to memory, with the adjacent
-// line the CPU fetches alongside). An answer that runs on into a third line (an NXDOMAIN's SOA after
+// distinct names. Here a hit looks first in the one slot its hash prefers (put() places an answer
+// there when that slot is free), so its trip to memory needs nothing but the hash; only an answer
+// found elsewhere waits on its set's tags, kept apart in a small array. The slot holds header,
+// question and records side by side in its first 128 bytes for a typical name and address (one trip
+// to memory, with the adjacent // line the CPU fetches alongside). An answer that runs on into a third line (an NXDOMAIN's SOA after
 // a long search-path name) has that line asked for up front, so the two trips to memory overlap.
 //
 // The slab is a copy: AnswerCache's Map of entries stays the record of what is cached, and keeps the
@@ -37,13 +38,20 @@ export const SLAB_MAX_BODY = SLOT_BYTES - SLOT_HEADER_BYTES;
  * each miss a trip through the Map). The eight tags of a set fill half a cache line.
  */
 export const SLAB_WAYS = 8;
+/**
+ * Where a hash's preferred way comes from: bits above any set index (a slab has far fewer than 2^24
+ * sets), so the way is independent of the set.
+ */
+const WAY_SHIFT = 24;
 
 // Header of a slot: Generations.version when last found current (a float64 in bytes 0 to 7, exact
 // however long the server runs), then these 32-bit words.
 /** Question bytes (low 16 bits) and record bytes (high 16). */
 const LENGTHS = 2;
-/** rcode (low 8 bits), AA (bit 8), TC (bit 9). */
+/** rcode (low 8 bits), AA (bit 8), TC (bit 9), HELD (bit 10). */
 const FLAGS = 3;
+/** In FLAGS: the slot holds the answer its tag names (the tags array says the same, one trip away). */
+const HELD = 0x400;
 /** ANCOUNT (low 16 bits) and NSCOUNT (high 16). */
 const COUNTS = 4;
 /** ARCOUNT (low 16 bits) and the rotation run's record count (high 16; 0: no rotation). */
@@ -122,25 +130,56 @@ export class AnswerSlab {
     return -1;
   }
 
+  /** The way of its set an answer goes to first: see reply(). */
+  private preferredSlot(hash: number): number {
+    return (hash & this.setMask) * SLAB_WAYS + ((hash >>> WAY_SHIFT) & (SLAB_WAYS - 1));
+  }
+
+  /**
+   * A long answer's third line is a second trip to memory. Reading it before anything waits on the
+   * slot's first line lets the CPU make both trips at once instead of one after the other.
+   */
+  private touchThirdLine(slot: number): void {
+    if ((this.marks[slot]! & LONG) !== 0) this.thirdLine = this.words[slot * SLOT_WORDS + THIRD_LINE_WORD]!;
+  }
+
+  /**
+   * Whether `slot` holds the answer to the question in query[12, 12 + questionBytes). Equal question
+   * bytes mean an equal hash, so a slot that holds them is that hash's slot.
+   */
+  private holds(slot: number, query: Buffer, questionBytes: number): boolean {
+    const w = slot * SLOT_WORDS;
+    if ((this.words[w + FLAGS]! & HELD) === 0 || (this.words[w + LENGTHS]! & 0xffff) !== questionBytes) return false;
+    const memory = this.memory;
+    const body = slot * SLOT_BYTES + SLOT_HEADER_BYTES;
+    for (let i = 0; i < questionBytes; i++) if (memory[body + i] !== query[QUESTION_START + i]) return false;
+    return true;
+  }
+
   /**
    * The reply to `query` (question bytes 12 to head.questionEnd, hashed to `hash`) when its answer is
    * here and was found current at `version`; null otherwise. Every answer here fits in 512 bytes.
    */
   reply(query: Buffer, head: ReplyHead, hash: number, version: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
-    const slot = this.slotOf(hash);
-    if (slot < 0) return null;
+    if (this.sets === 0) return null;
+    const questionBytes = head.questionEnd - QUESTION_START;
+    // The answer usually sits in its hash's preferred way (put() puts it there when that way is free),
+    // and that slot's address needs nothing but the hash: reading it first overlaps the trip to memory
+    // for the slot with the one for its set's tags, which only a mispredicted answer waits on.
+    let slot = this.preferredSlot(hash);
+    this.touchThirdLine(slot);
+    if (!this.holds(slot, query, questionBytes)) {
+      slot = this.slotOf(hash);
+      if (slot < 0) return null;
+      this.touchThirdLine(slot);
+      if (!this.holds(slot, query, questionBytes)) return null;
+    }
+    if (this.checkedAt[slot * SLOT_DOUBLES] !== version) return null;
     const words = this.words;
     const w = slot * SLOT_WORDS;
-    // A long answer's third line is a second trip to memory. Reading it now, before anything waits on
-    // the first line, lets the CPU make both trips at once instead of one after the other.
-    if ((this.marks[slot]! & LONG) !== 0) this.thirdLine = words[w + THIRD_LINE_WORD]!;
-    if (this.checkedAt[slot * SLOT_DOUBLES] !== version) return null;
     const lengths = words[w + LENGTHS]!;
-    const questionBytes = lengths & 0xffff;
-    if (questionBytes !== head.questionEnd - QUESTION_START) return null;
     const memory = this.memory;
     const body = slot * SLOT_BYTES + SLOT_HEADER_BYTES;
-    for (let i = 0; i < questionBytes; i++) if (memory[body + i] !== query[QUESTION_START + i]) return null;
     this.marks[slot] = this.marks[slot]! | USED;
     const bodyBytes = questionBytes + (lengths >>> 16);
     const additionalsAndRun = words[w + ADDITIONALS]!;
@@ -181,13 +220,14 @@ export class AnswerSlab {
       this.checkedAt[slot * SLOT_DOUBLES] = version;
       return;
     }
-    slot = this.victim(answer.hash & this.setMask);
+    const preferred = this.preferredSlot(answer.hash);
+    slot = this.tags[preferred] === 0 ? preferred : this.victim(answer.hash & this.setMask);
     const words = this.words;
     const w = slot * SLOT_WORDS;
     this.tags[slot] = answer.hash + 1;
     this.checkedAt[slot * SLOT_DOUBLES] = version;
     words[w + LENGTHS] = answer.questionBytes | ((answer.records.length - answer.questionBytes) << 16);
-    words[w + FLAGS] = (answer.rcode & 0xff) | (answer.authoritative ? 0x100 : 0) | (answer.truncated ? 0x200 : 0);
+    words[w + FLAGS] = (answer.rcode & 0xff) | (answer.authoritative ? 0x100 : 0) | (answer.truncated ? 0x200 : 0) | HELD;
     words[w + COUNTS] = answer.answerCount | (answer.authorityCount << 16);
     const run = answer.rotation;
     words[w + ADDITIONALS] = answer.additionalCount | ((run?.count ?? 0) << 16);
@@ -214,7 +254,9 @@ export class AnswerSlab {
   /** Forgets the answer stored under `hash`, if held. */
   drop(hash: number): void {
     const slot = this.slotOf(hash);
-    if (slot >= 0) this.tags[slot] = 0;
+    if (slot < 0) return;
+    this.tags[slot] = 0;
+    this.words[slot * SLOT_WORDS + FLAGS] = 0;
   }
 
   /** The next rotation shift of the answer under `hash`, or -1 when it is not here. */

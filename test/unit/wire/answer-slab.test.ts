@@ -80,6 +80,24 @@ describe('AnswerSlab', () => {
     expect(ask(1)).toBeNull();
   });
 
+  // A hash's bits 24-26 name the way of its set it goes to first; reply() looks there before the tags.
+  it('finds an answer outside its preferred way, and never serves a dropped one left in that way', () => {
+    const slab = new AnswerSlab(SLAB_WAYS);
+    const preferringWay = (way: number, i: number): number => (way << 24) | i;
+    // Two questions that prefer way 3: the second finds it taken and goes elsewhere.
+    const first = stored('first.default.svc.cluster.local', preferringWay(3, 1));
+    const second = stored('second.default.svc.cluster.local', preferringWay(3, 2));
+    slab.put(first.answer, 1);
+    slab.put(second.answer, 1);
+    const ask = (s: typeof first): Buffer | null => slab.reply(s.packet, head(s.packet), s.answer.hash, 1, 1232, undefined);
+    expect(ask(first)?.toString('latin1', 12)).toBe(first.answer.records);
+    expect(ask(second)?.toString('latin1', 12)).toBe(second.answer.records);
+    // Dropped, the first answer's bytes stay in way 3 but it is no longer held there.
+    slab.drop(first.answer.hash);
+    expect(ask(first)).toBeNull();
+    expect(ask(second)?.toString('latin1', 12)).toBe(second.answer.records);
+  });
+
   it('takes no answer longer than a slot, and holds nothing when its byte budget is under one set', () => {
     const slab = new AnswerSlab(64);
     const big = stored('web.default.svc.cluster.local', 9, 'x'.repeat(SLAB_MAX_BODY));
