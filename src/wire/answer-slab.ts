@@ -10,8 +10,9 @@
 // there when that slot is free), so its trip to memory needs nothing but the hash; only an answer
 // found elsewhere waits on its set's tags, kept apart in a small array. The slot holds header,
 // question and records side by side in its first 128 bytes for a typical name and address (one trip
-// to memory, with the adjacent // line the CPU fetches alongside). An answer that runs on into a third line (an NXDOMAIN's SOA after
-// a long search-path name) has that line asked for up front, so the two trips to memory overlap.
+// to memory, with the adjacent line the CPU fetches alongside). An answer that runs on into a third
+// line (an NXDOMAIN's SOA after a long search-path name) has that line asked for up front, so the
+// two trips to memory overlap.
 //
 // The slab is a copy: AnswerCache's Map of entries stays the record of what is cached, and keeps the
 // slab coherent (a stored entry is put here, a removed one dropped, a validated one marked current).
