@@ -4,7 +4,7 @@
 // observe() runs (pino formats the line synchronously).
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
-import type { QueryEvent, QueryObserver } from '../wire/dispatcher.js';
+import { NO_QUESTION_TAG, type QueryEvent, type QueryObserver } from '../wire/dispatcher.js';
 import { questionNameLabels } from '../wire/query.js';
 import { rcodeName, typeName } from './metrics/labels.js';
 
@@ -57,6 +57,10 @@ export function metricsThenLog(metrics: QueryObserver, log: QueryLog): QueryObse
     observe(event) {
       metrics.observe(event);
       if (log.enabled) log.observe(event);
+    },
+    // The log needs no tag: the metrics' is the one cached with answers.
+    questionTag(query, questionEnd) {
+      return metrics.questionTag?.(query, questionEnd) ?? NO_QUESTION_TAG;
     },
   };
 }

@@ -49,10 +49,16 @@ const WAY_SHIFT = 24;
 // however long the server runs), then these 32-bit words.
 /** Question bytes (low 16 bits) and record bytes (high 16). */
 const LENGTHS = 2;
-/** rcode (low 8 bits), AA (bit 8), TC (bit 9), HELD (bit 10). */
+/** rcode (low 8 bits), AA (bit 8), TC (bit 9), HELD (bit 10), question tag + 1 (bits 16 to 23; 0: none). */
 const FLAGS = 3;
 /** In FLAGS: the slot holds the answer its tag names (the tags array says the same, one trip away). */
 const HELD = 0x400;
+const TAG_SHIFT = 16;
+
+/** A question tag (QueryObserver.questionTag) when there is none. */
+export const NO_QUESTION_TAG = -1;
+/** The largest question tag a slot keeps (it has 8 bits for the tag plus one). */
+export const MAX_QUESTION_TAG = 254;
 /** ANCOUNT (low 16 bits) and NSCOUNT (high 16). */
 const COUNTS = 4;
 /** ARCOUNT (low 16 bits) and the rotation run's record count (high 16; 0: no rotation). */
@@ -79,6 +85,8 @@ export type SlabAnswer = Pick<
   'rcode' | 'authoritative' | 'truncated' | 'records' | 'questionBytes' | 'answerCount' | 'authorityCount' | 'additionalCount' | 'rotation'
 > & {
   readonly hash: number;
+  /** The question's tag from the query observer, 0 to MAX_QUESTION_TAG, or NO_QUESTION_TAG. */
+  readonly questionTag: number;
   /** The rotation's next shift. */
   readonly turn: number;
 };
@@ -96,6 +104,7 @@ export class AnswerSlab {
   private readonly setMask: number;
   /** Where reply() puts a word of a long slot's third line; see there. */
   private thirdLine = 0;
+  private replyTag = NO_QUESTION_TAG;
 
   /**
    * Room for `slots` answers, rounded up to a power of two but never past `maxBytes`; with room for
@@ -114,6 +123,11 @@ export class AnswerSlab {
     this.marks = new Uint8Array(sets * SLAB_WAYS);
     this.sets = sets;
     this.setMask = sets - 1;
+  }
+
+  /** The question tag of the answer reply() last returned. */
+  get lastTag(): number {
+    return this.replyTag;
   }
 
   /** Bytes the slab holds (virtual: only pages written to count in RSS). */
@@ -187,6 +201,7 @@ export class AnswerSlab {
     const flags = words[w + FLAGS]!;
     const counts = words[w + COUNTS]!;
     const rcode = flags & 0xff;
+    this.replyTag = ((flags >>> TAG_SHIFT) & 0xff) - 1;
     const optSize = head.edns !== null ? OPT_SIZE : 0;
     const length = HEADER + bodyBytes + optSize;
     const reply = scratch !== undefined ? scratch.take(length) : Buffer.allocUnsafe(length);
@@ -228,7 +243,8 @@ export class AnswerSlab {
     this.tags[slot] = answer.hash + 1;
     this.checkedAt[slot * SLOT_DOUBLES] = version;
     words[w + LENGTHS] = answer.questionBytes | ((answer.records.length - answer.questionBytes) << 16);
-    words[w + FLAGS] = (answer.rcode & 0xff) | (answer.authoritative ? 0x100 : 0) | (answer.truncated ? 0x200 : 0) | HELD;
+    words[w + FLAGS] = (answer.rcode & 0xff) | (answer.authoritative ? 0x100 : 0) | (answer.truncated ? 0x200 : 0) | HELD
+      | (answer.questionTag >= 0 && answer.questionTag <= MAX_QUESTION_TAG ? (answer.questionTag + 1) << TAG_SHIFT : 0);
     words[w + COUNTS] = answer.answerCount | (answer.authorityCount << 16);
     const run = answer.rotation;
     words[w + ADDITIONALS] = answer.additionalCount | ((run?.count ?? 0) << 16);

@@ -34,7 +34,7 @@
 // with one copy), it keeps no parsed question, and answers without dependencies share one empty array.
 import { Buffer } from 'node:buffer';
 import type { Generations } from '../resolve/message.js';
-import { AnswerSlab } from './answer-slab.js';
+import { AnswerSlab, NO_QUESTION_TAG } from './answer-slab.js';
 import type { EncodedAnswer } from './encode.js';
 import type { ReplyHead } from './query.js';
 import type { ReplyScratch } from './response.js';
@@ -58,6 +58,8 @@ export interface CachedAnswer extends EncodedAnswer {
   readonly size: number;
   /** Its slot in the CLOCK ring; -1 when the cache does not hold it. */
   slot: number;
+  /** The query observer's tag for the question (QueryObserver.questionTag), or NO_QUESTION_TAG. */
+  readonly questionTag: number;
 }
 
 export interface AnswerCacheOptions {
@@ -181,6 +183,11 @@ export class AnswerCache {
     return this.slab.reply(query, head, hash, version, udpSize, scratch);
   }
 
+  /** The question tag of the answer slabReply() last returned. */
+  get slabTag(): number {
+    return this.slab.lastTag;
+  }
+
   /** The key of the question in `query` (the bytes from offset 12 to `questionEnd`). */
   hash(query: Buffer, questionEnd: number): number {
     return hashBytes(query, QUESTION_START, questionEnd, this.seed);
@@ -226,7 +233,10 @@ export class AnswerCache {
    * the epoch was `epoch`, as depending on `keys` at their current generations. Returns the entry
    * (also when the cache is disabled or passes it up, so rotation state has a home for this reply).
    */
-  store(query: Buffer, questionEnd: number, encoded: EncodedAnswer, keys: readonly string[], epoch: number, turn: number): CachedAnswer {
+  store(
+    query: Buffer, questionEnd: number, encoded: EncodedAnswer, keys: readonly string[], epoch: number, turn: number,
+    questionTag = NO_QUESTION_TAG,
+  ): CachedAnswer {
     const generations = keys.length === 0 ? NO_GENERATIONS : keys.map((k) => this.source.generation(k));
     const hash = hashBytes(query, QUESTION_START, questionEnd, this.seed);
     const questionBytes = questionEnd - QUESTION_START;
@@ -247,7 +257,7 @@ export class AnswerCache {
       authorityCount: encoded.authorityCount,
       additionalCount: encoded.additionalCount,
       rotation: encoded.rotation,
-      hash, epoch, keys, generations, turn, checkedAt: -1, used: 0, size, slot: -1,
+      hash, epoch, keys, generations, turn, checkedAt: -1, used: 0, size, slot: -1, questionTag,
     };
     if (!admitted) return entry;
     if (replaced !== undefined) this.remove(replaced);

@@ -2,7 +2,7 @@
 // the hot path, so it only turns the event into a few small indexes and bumps numbers in typed
 // arrays; label strings and prom-client objects exist only at scrape time (query-metrics.ts).
 import { performance } from 'node:perf_hooks';
-import type { AnsweredBy, QueryEvent, QueryObserver } from '../../wire/dispatcher.js';
+import { MAX_QUESTION_TAG, NO_QUESTION_TAG, type AnsweredBy, type QueryEvent, type QueryObserver } from '../../wire/dispatcher.js';
 import { DURATION_BUCKETS, HistogramTable, SIZE_BUCKETS } from './histograms.js';
 import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS, ZoneLabels, familyIndex, rcodeIndex, typeIndex } from './labels.js';
 
@@ -58,9 +58,16 @@ export class QueryStats implements QueryObserver {
     this.now = now;
   }
 
+  /** The question's zone, kept with a cached answer so that its hits skip the search (see observe). */
+  questionTag(query: Buffer, questionEnd: number): number {
+    const zone = this.zones.matchWire(query, questionEnd);
+    return zone <= MAX_QUESTION_TAG ? zone : NO_QUESTION_TAG;
+  }
+
   observe(event: QueryEvent): void {
-    // The event is reused for the next query: read it here, keep nothing.
-    const zone = this.zones.matchWire(event.query, event.questionEnd);
+    // The event is reused for the next query: read it here, keep nothing. An answer from the cache
+    // comes with its zone (questionTag); finding it in the name again cost ~2.5% of a query.
+    const zone = event.questionTag !== NO_QUESTION_TAG ? event.questionTag : this.zones.matchWire(event.query, event.questionEnd);
     const type = typeIndex(event.qtype);
     const proto = event.transport === 'udp' ? 0 : 1;
     const family = familyIndex(event.client.address);

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { QueryLog, metricsThenLog, questionName } from '../../../src/admin/query-log.js';
 import { createLogger } from '../../../src/logger.js';
-import type { QueryEvent } from '../../../src/wire/dispatcher.js';
+import { NO_QUESTION_TAG, type QueryEvent } from '../../../src/wire/dispatcher.js';
 
 function collect(): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -30,7 +30,7 @@ function srvEvent(): QueryEvent {
     transport: 'tcp', qtype: 33, rcode: 3, requestBytes: 60, responseBytes: 140, startedAt: 1_000,
     ...queryPacket('_http._tcp.Web.default.svc.cluster.local', 33),
     client: { address: 'fd00::9', port: 4242, transport: 'tcp' },
-    answeredBy: 'resolver', answerCount: 0,
+    answeredBy: 'resolver', answerCount: 0, questionTag: NO_QUESTION_TAG,
   };
 }
 
@@ -92,6 +92,13 @@ describe('QueryLog', () => {
     both.observe(EVENT);
     expect(seen).toHaveLength(2);
     expect(lines).toEqual([expect.objectContaining({ rcode: 'NXDOMAIN', type: 'SRV' })]);
+  });
+
+  it('metricsThenLog tags questions as the metrics do, and with none when the metrics give none', () => {
+    const log = new QueryLog(collect().logger, true);
+    const { query, questionEnd } = queryPacket('web.default.svc.cluster.local', 1);
+    expect(metricsThenLog({ observe: () => {}, questionTag: (q, end) => end - q[12]! }, log).questionTag!(query, questionEnd)).toBe(questionEnd - 3);
+    expect(metricsThenLog({ observe: () => {} }, log).questionTag!(query, questionEnd)).toBe(NO_QUESTION_TAG);
   });
 });
 

@@ -5,7 +5,7 @@ import { MetricsRegistry } from '../../../src/admin/metrics/registry.js';
 import { QueryStats } from '../../../src/admin/metrics/query-stats.js';
 import { registerQueryMetrics } from '../../../src/admin/metrics/query-metrics.js';
 import { ZoneLabels, familyIndex, typeCode, typeIndex, typeName, TYPE_LABELS } from '../../../src/admin/metrics/labels.js';
-import type { AnsweredBy, QueryEvent } from '../../../src/wire/dispatcher.js';
+import { NO_QUESTION_TAG, type AnsweredBy, type QueryEvent } from '../../../src/wire/dispatcher.js';
 
 const ZONES = ['cluster.local', 'in-addr.arpa', 'ip6.arpa'];
 
@@ -20,6 +20,7 @@ interface EventSpec {
   requestBytes?: number;
   responseBytes?: number;
   tookMs?: number;
+  questionTag?: number;
 }
 
 type MutableEvent = { -readonly [K in keyof QueryEvent]: QueryEvent[K] };
@@ -48,6 +49,7 @@ function setUp(): { stats: QueryStats; observe: (e: EventSpec) => void; scrape: 
   const event: MutableEvent = {
     transport: 'udp', qtype: 0, rcode: 0, requestBytes: 0, responseBytes: 0, query: NO_QUESTION.query, questionEnd: 0, startedAt: 0,
     client: { address: '127.0.0.1', port: 5353, transport: 'udp' }, answeredBy: 'resolver', answerCount: 0,
+    questionTag: NO_QUESTION_TAG,
   };
   return {
     stats,
@@ -60,7 +62,7 @@ function setUp(): { stats: QueryStats; observe: (e: EventSpec) => void; scrape: 
         transport: e.transport ?? 'udp', qtype, rcode: e.rcode ?? 0,
         requestBytes: e.requestBytes ?? 50, responseBytes: e.responseBytes ?? 120, query, questionEnd, startedAt,
         client: { address: e.address ?? '127.0.0.1', port: 5353, transport: e.transport ?? 'udp' },
-        answeredBy: e.by ?? 'resolver', answerCount: e.answers ?? 1,
+        answeredBy: e.by ?? 'resolver', answerCount: e.answers ?? 1, questionTag: e.questionTag ?? NO_QUESTION_TAG,
       } satisfies QueryEvent);
       stats.observe(event);
     },
@@ -79,6 +81,20 @@ describe('coredns_dns_requests_total', () => {
     expect(text).toContain('coredns_dns_requests_total{server="dns://:1053",zone="cluster.local.",view="",proto="udp",family="1",type="A"} 2');
     expect(text).toContain('coredns_dns_requests_total{server="dns://:1053",zone="cluster.local.",view="",proto="tcp",family="1",type="SRV"} 1');
     expect(text).toContain('coredns_dns_requests_total{server="dns://:1053",zone="cluster.local.",view="",proto="udp",family="2",type="AAAA"} 1');
+  });
+
+  it('tags a question with its zone, and counts an event that carries the tag under that zone without looking at the name', async () => {
+    const m = setUp();
+    const tagOf = (name: string): number => {
+      const { query, questionEnd } = queryPacket(name, 1);
+      return m.stats.questionTag(query, questionEnd);
+    };
+    expect(tagOf('Web.Default.svc.cluster.local')).toBe(m.stats.zones.labels.indexOf('cluster.local.'));
+    expect(tagOf('4.3.2.1.in-addr.arpa')).toBe(m.stats.zones.labels.indexOf('in-addr.arpa.'));
+    expect(tagOf('example.com')).toBe(m.stats.zones.root);
+    // The name says "." but the tag (kept with a cached answer) says in-addr.arpa.: the tag wins.
+    m.observe({ name: 'example.com', questionTag: tagOf('4.3.2.1.in-addr.arpa') });
+    expect(await m.scrape()).toContain('zone="in-addr.arpa.",view="",proto="udp",family="1",type="A"} 1');
   });
 
   it('puts unmonitored types under "other", names outside the zones under ".", and queries without a question under "dropped"', async () => {

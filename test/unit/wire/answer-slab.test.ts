@@ -5,7 +5,7 @@ import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client } from '../../../src/resolve/message.js';
 import { Rcode } from '../../../src/resolve/message.js';
-import { AnswerSlab, SLAB_MAX_BODY, SLAB_WAYS, SLOT_BYTES, type SlabAnswer } from '../../../src/wire/answer-slab.js';
+import { AnswerSlab, MAX_QUESTION_TAG, NO_QUESTION_TAG, SLAB_MAX_BODY, SLAB_WAYS, SLOT_BYTES, type SlabAnswer } from '../../../src/wire/answer-slab.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
 import { newQueryHead, scanQuery } from '../../../src/wire/query.js';
 import { aRecord, answer, collectingLogger, labels, query, soaRecord, VersionedGenerations } from '../../wire/support.js';
@@ -13,14 +13,14 @@ import { aRecord, answer, collectingLogger, labels, query, soaRecord, VersionedG
 const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
 
 /** A query for `name` and the slab's view of an answer to it: its question bytes and some records. */
-function stored(name: string, hash: number, records = '\x01\x02\x03\x04'): { packet: Buffer; answer: SlabAnswer } {
+function stored(name: string, hash: number, records = '\x01\x02\x03\x04', questionTag = NO_QUESTION_TAG): { packet: Buffer; answer: SlabAnswer } {
   const packet = query({ labels: labels(name) });
   const question = packet.toString('latin1', 12);
   return {
     packet,
     answer: {
       hash, rcode: Rcode.NOERROR, authoritative: true, truncated: false, records: question + records,
-      questionBytes: question.length, answerCount: 1, authorityCount: 0, additionalCount: 0, rotation: null, turn: 0,
+      questionBytes: question.length, answerCount: 1, authorityCount: 0, additionalCount: 0, rotation: null, turn: 0, questionTag,
     },
   };
 }
@@ -44,6 +44,17 @@ describe('AnswerSlab', () => {
     // Put again when found current at the new version: the same answer, now current.
     slab.put(a, 4);
     expect(slab.reply(packet, head(packet), 7, 4, 1232, undefined)).not.toBeNull();
+  });
+
+  it('gives back the question tag of the answer it last replied with', () => {
+    const slab = new AnswerSlab(64);
+    const tags = [0, MAX_QUESTION_TAG, NO_QUESTION_TAG];
+    const answers = tags.map((tag, i) => stored(`n${i}.default.svc.cluster.local`, 10 + i, '\x01', tag));
+    for (const a of answers) slab.put(a.answer, 1);
+    expect(answers.map((a) => {
+      slab.reply(a.packet, head(a.packet), a.answer.hash, 1, 1232, undefined);
+      return slab.lastTag;
+    })).toEqual(tags);
   });
 
   it('keeps versions exact past 2^32 changes', () => {

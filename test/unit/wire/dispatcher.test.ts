@@ -4,10 +4,10 @@ import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { Answer, Client, Forwarder, Question, Resolver } from '../../../src/resolve/message.js';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
-import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
+import { Dispatcher, NO_QUESTION_TAG, type QueryEvent, type QueryObserver } from '../../../src/wire/dispatcher.js';
 import { ReplyScratch } from '../../../src/wire/response.js';
 import {
-  FakeGenerations, aRecord, addressList, answer, collectingLogger, labels, query, stubCluster, type QuerySpec,
+  FakeGenerations, VersionedGenerations, aRecord, addressList, answer, collectingLogger, labels, query, stubCluster, type QuerySpec,
 } from '../../wire/support.js';
 
 const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
@@ -335,7 +335,7 @@ describe('dispatcher: observer', () => {
     expect(h.events).toEqual([{
       transport: 'tcp', qtype: RRType.A, rcode: 0, requestBytes: asked.length, responseBytes: reply.length,
       query: asked, questionEnd: asked.length, startedAt: expect.any(Number),
-      client: TCP, answeredBy: 'resolver', answerCount: reply.readUInt16BE(6),
+      client: TCP, answeredBy: 'resolver', answerCount: reply.readUInt16BE(6), questionTag: NO_QUESTION_TAG,
     }]);
     expect(h.events[0]!.startedAt >= before).toBe(true);
   });
@@ -350,6 +350,35 @@ describe('dispatcher: observer', () => {
     dispatcher.handle(query({ labels: WEB, type: RRType.AAAA }), UDP);
     expect(seen[0]).toBe(seen[1]);
     expect(seen[1]!.qtype).toBe(RRType.AAAA);
+  });
+
+  // The metrics tag a question with its zone, so that hits from the cache skip finding it again.
+  function tagging(questionTag: QueryObserver['questionTag']): { events: QueryEvent[]; dispatcher: Dispatcher } {
+    const events: QueryEvent[] = [];
+    const dispatcher = new Dispatcher({
+      resolver: { resolve: stubCluster() }, generations: new VersionedGenerations(), logger: collectingLogger().logger,
+      observer: { observe: (e) => events.push({ ...e }), questionTag },
+    });
+    return { events, dispatcher };
+  }
+
+  it('hands back the tag the observer gave a question when its answer was cached, from the slab and from the Map', () => {
+    const asked: string[] = [];
+    // WEB's answer fits the slab; BIG's hundred addresses take the Map's path.
+    const { events, dispatcher } = tagging((q) => {
+      asked.push(q.toString('latin1', 13, 16));
+      return q.toString('latin1', 13, 16) === 'web' ? 7 : 9;
+    });
+    for (const name of [WEB, WEB, WEB, BIG, BIG]) dispatcher.handle(query({ labels: name }), TCP);
+    expect(events.map((e) => [e.answeredBy, e.questionTag])).toEqual([['resolver', 7], ['cache', 7], ['cache', 7], ['resolver', 9], ['cache', 9]]);
+    // Asked once per answer cached, not per query.
+    expect(asked).toEqual(['web', 'big']);
+  });
+
+  it.each([[255], [-2], [1.5], [Number.NaN]])('keeps no tag out of range (%s)', (tag) => {
+    const { events, dispatcher } = tagging(() => tag);
+    for (let i = 0; i < 2; i++) dispatcher.handle(query({ labels: WEB }), UDP);
+    expect(events.map((e) => e.questionTag)).toEqual([NO_QUESTION_TAG, NO_QUESTION_TAG]);
   });
 
   it('reports no question (questionEnd 0, qtype 0) for a FORMERR without one', () => {
