@@ -1,7 +1,7 @@
 // `npm run bench`: svcdns side by side with the raw node:dgram responder (the ceiling for Node) and,
 // with --vs, Knot or NSD, on the same query files, the server pinned to one core and dnsperf to the
 // other. See bench/README.md for what each number means.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import type { Managed } from './lib/procs.ts';
 import { clockTicksPerSecond } from './lib/procstat.ts';
 import { formatMix, summariseMix } from './lib/report.ts';
 import type { LatencyRun, MixSummary, RoundRun } from './lib/report.ts';
-import { isServerName, startServer } from './lib/servers.ts';
+import { isServerName, startServer, svcdnsEntry } from './lib/servers.ts';
 import type { RunningServer, ServerName } from './lib/servers.ts';
 import { commandVersion, requireCommand } from './lib/tools.ts';
 import { startUpstream } from './lib/upstream.ts';
@@ -37,7 +37,9 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup S         unmeasured seconds of each mix's queries for every server before its runs (default 3; 0: none)
   --vs knot|nsd      also run that C server on the same names
   --scale S          default (1,000 services / 10,000 endpoints) or large (10,000 / 150,000)
-  --servers LIST     which of svcdns,raw,knot,nsd to run (default svcdns,raw plus --vs)
+  --baseline DIR     also run svcdns from the checkout DIR (its dist/ built) as server "baseline":
+                     a change against the tree before it, paired round by round (svcdns/baseline)
+  --servers LIST     which of svcdns,raw,knot,nsd,baseline to run (default svcdns,raw plus --vs, --baseline)
   --clients N        dnsperf -c for UDP (default 4); --tcp-clients N for the tcp mix (default 10)
   --edns             queries carry EDNS(0) (dnsperf -e); default off, as musl and plain glibc send them
   --no-latency       skip the latency runs at half the ceiling's rate
@@ -68,6 +70,8 @@ interface Options {
   readonly queries: number;
   readonly idleWait: number;
   readonly out: string;
+  /** --baseline: the checkout the `baseline` server runs. */
+  readonly baselineRoot?: string;
 }
 
 function fail(message: string): never {
@@ -90,7 +94,7 @@ function parseOptions(argv: string[]): Options {
       scale: { type: 'string' }, servers: { type: 'string' }, clients: { type: 'string' }, 'tcp-clients': { type: 'string' },
       'no-latency': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
       'svcdns-arg': { type: 'string', multiple: true }, 'node-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
-      out: { type: 'string' }, help: { type: 'boolean' },
+      out: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -102,9 +106,14 @@ function parseOptions(argv: string[]): Options {
   if (badMix.length > 0) fail(`unknown mix: ${badMix.join(', ')}`);
   if (values.vs !== undefined && values.vs !== 'knot' && values.vs !== 'nsd' && values.vs !== 'none') fail(`--vs takes knot or nsd, got ${values.vs}`);
   const vs: ServerName[] = values.vs === 'knot' || values.vs === 'nsd' ? [values.vs] : [];
-  const servers = values.servers ? values.servers.split(',').filter(Boolean) : ['svcdns', 'raw', ...vs];
+  const baseline: ServerName[] = values.baseline !== undefined ? ['baseline'] : [];
+  const servers = values.servers ? values.servers.split(',').filter(Boolean) : ['svcdns', 'raw', ...vs, ...baseline];
   const badServer = servers.filter((s) => !isServerName(s));
   if (badServer.length > 0) fail(`unknown server: ${badServer.join(', ')}`);
+  if (servers.includes('baseline') && values.baseline === undefined) fail('--servers baseline needs --baseline DIR');
+  if (values.baseline !== undefined && !existsSync(svcdnsEntry(resolve(values.baseline)))) {
+    fail(`--baseline ${values.baseline}: no ${svcdnsEntry(resolve(values.baseline))} (build that checkout first)`);
+  }
   if (values.scale !== undefined && values.scale !== 'default' && values.scale !== 'large') fail(`--scale takes default or large, got ${values.scale}`);
   const date = new Date().toISOString().replace(/[:.]/g, '-');
   return {
@@ -125,6 +134,7 @@ function parseOptions(argv: string[]): Options {
     queries: positive(values.queries, '--queries', 100_000),
     idleWait: values['idle-wait'] === '0' ? 0 : positive(values['idle-wait'], '--idle-wait', 30),
     out: values.out ?? join(BENCH_DIR, 'results', `${date}.json`),
+    ...(values.baseline === undefined ? {} : { baselineRoot: resolve(values.baseline) }),
   };
 }
 
@@ -243,7 +253,7 @@ async function main(): Promise<void> {
   try {
     let upstream: Managed | null = null;
     let upstreamAddr = 'none';
-    if (opts.servers.includes('svcdns')) {
+    if (opts.servers.includes('svcdns') || opts.servers.includes('baseline')) {
       const port = await freePort();
       upstream = await startUpstream(group, port, CLIENT_CPU);
       upstreamAddr = `127.0.0.1:${port}`;
@@ -253,6 +263,7 @@ async function main(): Promise<void> {
       zones: workspace.zones, upstream: upstreamAddr, probeName: 'kubernetes.default.svc.cluster.local',
       traceGc: opts.traceGc, svcdnsArgs: opts.svcdnsArgs, nodeArgs: opts.nodeArgs, readyTimeoutMs: opts.scale === 'large' ? 180_000 : 60_000,
       ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+      ...(opts.baselineRoot === undefined ? {} : { baselineRoot: opts.baselineRoot }),
     };
     const servers: RunningServer[] = [];
     for (const name of opts.servers) {

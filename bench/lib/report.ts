@@ -150,7 +150,7 @@ export function formatMix(s: MixSummary): string {
     }
     lines.push(`${name}: µs/q ${fmt(r.usPerQuery, 2)}×, QPS ${fmt(r.qps, 2)}× (${r.pairedRounds} paired rounds)${verdict}`);
   }
-  const gc = s.servers.find((v) => v.gc)?.gc;
+  const gc = s.servers.find((v) => v.server === 'svcdns')?.gc;
   if (gc) lines.push(`svcdns GC during the latency run: ${gc.count} pauses, max ${fmt(gc.maxPauseMs, 2)} ms, ${gc.over5ms} over 5 ms${gc.over5ms > 0 ? ` (${gc.over5msKinds.join(', ')})` : ''}`);
   for (const w of s.warnings) lines.push(`! ${w}`);
   return lines.join('\n');

@@ -1,6 +1,7 @@
 // The servers a benchmark compares: svcdns (the server under test), the raw node:dgram responder (the
-// ceiling for Node) and Knot or NSD (the C reference). Each starts pinned to the server core and is
-// only handed back once it answers.
+// ceiling for Node), Knot or NSD (the C reference), and `baseline`: svcdns built from another checkout
+// (--baseline DIR), to measure a change against the tree before it in the same window. Each starts
+// pinned to the server core and is only handed back once it answers.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKnot } from '../knot.ts';
@@ -12,7 +13,7 @@ import { ProcessGroup, waitFor } from './procs.ts';
 import type { Managed } from './procs.ts';
 import type { ZoneFile } from './zone-file.ts';
 
-export const SERVER_NAMES = ['svcdns', 'raw', 'knot', 'nsd'] as const;
+export const SERVER_NAMES = ['svcdns', 'raw', 'knot', 'nsd', 'baseline'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 export function isServerName(name: string): name is ServerName {
@@ -30,6 +31,8 @@ export interface RunningServer {
 
 export interface ServerContext {
   readonly repoRoot: string;
+  /** The checkout `baseline` runs (with its dist/ built); absent: no baseline. */
+  readonly baselineRoot?: string;
   readonly cpu: string;
   readonly workDir: string;
   readonly manifestsDir: string;
@@ -71,26 +74,27 @@ export function svcdnsEntry(repoRoot: string): string {
   return join(repoRoot, 'dist', 'main.js');
 }
 
-async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
-  const entry = svcdnsEntry(ctx.repoRoot);
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: build svcdns first (npm run build), or leave svcdns out with --servers`);
+/** svcdns from `root` (this checkout, or --baseline's), as the image starts it; `name` tells them apart. */
+async function startSvcdns(group: ProcessGroup, ctx: ServerContext, port: number, name: 'svcdns' | 'baseline', root: string): Promise<RunningServer> {
+  const entry = svcdnsEntry(root);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build svcdns there first (npm run build), or leave ${name} out with --servers`);
   const nodeFlags = [...IMAGE_NODE_OPTIONS, ...IMAGE_NODE_ARGS, ...(ctx.traceGc ? ['--trace-gc'] : []), ...ctx.nodeArgs];
   const args = [...nodeFlags, entry, '--manifests', ctx.manifestsDir, '--listen', `127.0.0.1:${port}`, '--admin', 'none',
     // The comparison servers serve 10.in-addr.arpa for the ptr mix; svcdns gets the same reverse zone.
     '--zone', 'cluster.local', '--zone', '10.0.0.0/8', '--upstream', ctx.upstream, '--log-level', 'warn',
     ...(ctx.workers === undefined ? [] : ['--workers', String(ctx.workers)]), ...ctx.svcdnsArgs];
   const gcPauses: GcPause[] = [];
-  const proc = group.start('svcdns', process.execPath, args, {
+  const proc = group.start(name, process.execPath, args, {
     cpu: ctx.cpu,
-    cwd: ctx.repoRoot,
+    cwd: root,
     env: { ...process.env, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX },
     onStdoutLine: (line) => {
       const pause = ctx.traceGc ? parseGcLine(line, Date.now()) : null;
       if (pause) gcPauses.push(pause);
     },
   });
-  await waitFor(`svcdns to answer ${ctx.probeName}`, () => answersName('127.0.0.1', port, ctx.probeName, QTYPE.A), ctx.readyTimeoutMs, proc);
-  return { name: 'svcdns', proc, port, gcPauses, gcTraced: ctx.traceGc };
+  await waitFor(`${name} to answer ${ctx.probeName}`, () => answersName('127.0.0.1', port, ctx.probeName, QTYPE.A), ctx.readyTimeoutMs, proc);
+  return { name, proc, port, gcPauses, gcTraced: ctx.traceGc };
 }
 
 async function startRaw(group: ProcessGroup, ctx: ServerContext, port: number): Promise<RunningServer> {
@@ -101,7 +105,11 @@ async function startRaw(group: ProcessGroup, ctx: ServerContext, port: number): 
 }
 
 export async function startServer(group: ProcessGroup, name: ServerName, ctx: ServerContext, port: number): Promise<RunningServer> {
-  if (name === 'svcdns') return startSvcdns(group, ctx, port);
+  if (name === 'svcdns') return startSvcdns(group, ctx, port, name, ctx.repoRoot);
+  if (name === 'baseline') {
+    if (ctx.baselineRoot === undefined) throw new Error('the baseline server needs --baseline DIR (a checkout with dist/ built)');
+    return startSvcdns(group, ctx, port, name, ctx.baselineRoot);
+  }
   if (name === 'raw') return startRaw(group, ctx, port);
   const opts = { dir: join(ctx.workDir, name), zoneDir: ctx.zoneDir, zones: ctx.zones, port, cpu: ctx.cpu, probeName: ctx.probeName, readyTimeoutMs: ctx.readyTimeoutMs };
   const proc = name === 'knot' ? await startKnot(group, opts) : await startNsd(group, opts);
