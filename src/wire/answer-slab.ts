@@ -102,7 +102,7 @@ export class AnswerSlab {
   private readonly marks: Uint8Array;
   private readonly sets: number;
   private readonly setMask: number;
-  /** Where reply() puts a word of a long slot's third line; see there. */
+  /** Where touchThirdLine() puts the word it reads. */
   private thirdLine = 0;
   private replyTag = NO_QUESTION_TAG;
 
@@ -179,8 +179,8 @@ export class AnswerSlab {
     if (this.sets === 0) return null;
     const questionBytes = head.questionEnd - QUESTION_START;
     // The answer usually sits in its hash's preferred way (put() puts it there when that way is free),
-    // and that slot's address needs nothing but the hash: reading it first overlaps the trip to memory
-    // for the slot with the one for its set's tags, which only a mispredicted answer waits on.
+    // whose address needs nothing but the hash: such a hit makes one trip to memory, for the slot,
+    // where looking up the set's tags first made two, one after the other.
     let slot = this.preferredSlot(hash);
     this.touchThirdLine(slot);
     if (!this.holds(slot, query, questionBytes)) {
