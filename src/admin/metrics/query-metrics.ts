@@ -1,6 +1,7 @@
 // coredns_dns_* and the answer cache's coredns_cache_* families, read from QueryStats at scrape time,
 // with CoreDNS's names and labels so its dashboards and alerts work unchanged.
 import type { AnswerCacheStats } from '../../wire/dispatcher.js';
+import { DURATION_BUCKETS, SIZE_BUCKETS } from './histograms.js';
 import { FAMILY_LABELS, PROTO_LABELS, RCODE_LABELS, TYPE_LABELS } from './labels.js';
 import { PLUGIN_LABELS, QUERY_DIMENSIONS, type QueryStats } from './query-stats.js';
 import type { MetricsSink } from './registry.js';
@@ -33,7 +34,7 @@ export function registerQueryMetrics(sink: MetricsSink, options: QueryMetricsOpt
         for (let p = 0; p < PROTOS; p++) {
           for (let f = 0; f < FAMILIES; f++) {
             for (let t = 0; t < TYPES; t++) {
-              const value = stats.requests[((z * PROTOS + p) * FAMILIES + f) * TYPES + t]!;
+              const value = stats.requests(z, p, f, t);
               if (value > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', proto: PROTO_LABELS[p]!, family: FAMILY_LABELS[f]!, type: TYPE_LABELS[t]! }, value);
             }
           }
@@ -50,7 +51,7 @@ export function registerQueryMetrics(sink: MetricsSink, options: QueryMetricsOpt
       for (let z = 0; z < zoneLabels.length; z++) {
         for (let r = 0; r < RCODES; r++) {
           for (let p = 0; p < PLUGINS; p++) {
-            const value = stats.responses[(z * RCODES + r) * PLUGINS + p]!;
+            const value = stats.responses(z, r, p);
             if (value > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', rcode: RCODE_LABELS[r]!, plugin: PLUGIN_LABELS[p]! }, value);
           }
         }
@@ -60,30 +61,27 @@ export function registerQueryMetrics(sink: MetricsSink, options: QueryMetricsOpt
 
   sink.histogram({
     name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.',
-    labelNames: ['server', 'zone', 'view', 'type'], buckets: stats.duration.bounds,
+    labelNames: ['server', 'zone', 'view', 'type'], buckets: DURATION_BUCKETS,
     collect: (emit) => {
       const s = server();
       for (let z = 0; z < zoneLabels.length; z++) {
         for (let t = 0; t < TYPES; t++) {
-          const row = z * TYPES + t;
-          if (stats.duration.total(row) > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', type: TYPE_LABELS[t]! }, stats.duration.snapshot(row));
+          const histogram = stats.duration(z, t);
+          if (histogram !== null) emit({ server: s, zone: zoneLabels[z]!, view: '', type: TYPE_LABELS[t]! }, histogram);
         }
       }
     },
   });
 
-  for (const [name, table, what] of [
-    ['coredns_dns_request_size_bytes', stats.requestSize, 'request'],
-    ['coredns_dns_response_size_bytes', stats.responseSize, 'response'],
-  ] as const) {
+  for (const [name, which] of [['coredns_dns_request_size_bytes', 'request'], ['coredns_dns_response_size_bytes', 'response']] as const) {
     sink.histogram({
-      name, help: `Size of the ${what} in bytes.`, labelNames: ['server', 'zone', 'view', 'proto'], buckets: table.bounds,
+      name, help: `Size of the ${which} in bytes.`, labelNames: ['server', 'zone', 'view', 'proto'], buckets: SIZE_BUCKETS,
       collect: (emit) => {
         const s = server();
         for (let z = 0; z < zoneLabels.length; z++) {
           for (let p = 0; p < PROTOS; p++) {
-            const row = z * PROTOS + p;
-            if (table.total(row) > 0) emit({ server: s, zone: zoneLabels[z]!, view: '', proto: PROTO_LABELS[p]! }, table.snapshot(row));
+            const histogram = stats.size(which, z, p);
+            if (histogram !== null) emit({ server: s, zone: zoneLabels[z]!, view: '', proto: PROTO_LABELS[p]! }, histogram);
           }
         }
       },
@@ -103,14 +101,14 @@ function registerAnswerCacheMetrics(sink: MetricsSink, options: QueryMetricsOpti
   sink.counter({
     name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'],
     collect: (emit) => {
-      emit({ server: server(), type: 'success', zones, view: '' }, stats.cacheHits[0]!);
-      emit({ server: server(), type: 'denial', zones, view: '' }, stats.cacheHits[1]!);
+      emit({ server: server(), type: 'success', zones, view: '' }, stats.cacheHits('success'));
+      emit({ server: server(), type: 'denial', zones, view: '' }, stats.cacheHits('denial'));
     },
   });
   sink.counter({
     name: 'coredns_cache_misses_total', help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
     labelNames: ['server', 'zones', 'view'],
-    collect: (emit) => emit({ server: server(), zones, view: '' }, stats.cacheRequests - stats.cacheHits[0]! - stats.cacheHits[1]!),
+    collect: (emit) => emit({ server: server(), zones, view: '' }, stats.cacheRequests - stats.cacheHits('success') - stats.cacheHits('denial')),
   });
   if (answerCache === undefined) return;
   sink.gauge({

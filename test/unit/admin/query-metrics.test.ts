@@ -157,6 +157,24 @@ describe('histograms', () => {
     expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="511"} 0');
     expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="1023"} 1');
   });
+
+  it('sums the labels a family leaves out: duration over proto and family, sizes over family and type', async () => {
+    const m = setUp();
+    m.observe({ tookMs: 0.1, requestBytes: 40 });
+    m.observe({ tookMs: 0.1, requestBytes: 40, transport: 'tcp' });
+    m.observe({ tookMs: 1, requestBytes: 150, address: 'fd00::1' });
+    m.observe({ tookMs: 0.1, requestBytes: 40, qtype: 28 });
+    const text = await m.scrape();
+    const duration = 'coredns_dns_request_duration_seconds_bucket{server="dns://:1053",zone="cluster.local.",view="",type="A",';
+    expect(text).toContain(`${duration}le="0.00025"} 2`);
+    expect(text).toContain(`${duration}le="+Inf"} 3`);
+    expect(text).toContain('coredns_dns_request_duration_seconds_count{server="dns://:1053",zone="cluster.local.",view="",type="AAAA"} 1');
+    const size = 'coredns_dns_request_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",';
+    expect(text).toContain(`${size}proto="udp",le="100"} 2`);
+    expect(text).toContain(`${size}proto="udp",le="+Inf"} 3`);
+    expect(text).toContain(`${size}proto="tcp",le="+Inf"} 1`);
+    expect(text).toContain('coredns_dns_request_size_bytes_sum{server="dns://:1053",zone="cluster.local.",view="",proto="udp"} 230');
+  });
 });
 
 describe('answer cache', () => {
@@ -298,9 +316,9 @@ describe('counting many queries', () => {
   it('shows each query in the counters as soon as they are read', () => {
     const m = setUp();
     m.observe({});
-    expect(m.stats.requests.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(m.stats.totalRequests()).toBe(1);
     m.observe({ transport: 'tcp' });
-    expect(m.stats.requests.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(m.stats.totalRequests()).toBe(2);
     expect(m.stats.cacheRequests).toBe(2);
   });
 });
