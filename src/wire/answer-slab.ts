@@ -208,7 +208,16 @@ export class AnswerSlab {
     writeHeader(reply, head, rcode, (flags & 0x100) !== 0, (flags & 0x200) !== 0, 1, counts & 0xffff, counts >>> 16, additionalsAndRun & 0xffff);
     const runCount = additionalsAndRun >>> 16;
     if (runCount === 0) {
-      memory.copy(reply, HEADER, body, body + bodyBytes);
+      if (scratch !== undefined) {
+        // Whole words, in JS: Buffer.copy's native call cost ~50 ns a reply in the profile; this loop
+        // took 35 ns off a hit in bench/micro-dispatch.ts.
+        // The slot body and the reply's records (offset 12 of a view of the scratch: every slab reply is
+        // far under its capacity) are both word-aligned.
+        const to = scratch.words;
+        for (let from = body >>> 2, at = HEADER >>> 2, end = at + ((bodyBytes + 3) >>> 2); at < end; from++, at++) to[at] = words[from]!;
+      } else {
+        memory.copy(reply, HEADER, body, body + bodyBytes);
+      }
     } else {
       // The run turned left by this reply's shift.
       const shift = words[w + TURN]! % runCount;

@@ -130,7 +130,14 @@ const SCRATCH_CAPACITY = 4096;
  * at once keeps its buffer until it is sent: the sender leaves the scratch alone until then.
  */
 export class ReplyScratch {
-  private readonly memory = Buffer.allocUnsafe(SCRATCH_CAPACITY);
+  /** Its own ArrayBuffer, so byte 0 is word-aligned (see words). */
+  private readonly memory = Buffer.from(new ArrayBuffer(SCRATCH_CAPACITY));
+  /**
+   * The same memory as 32-bit words, for copying into a reply from word-aligned memory: a view taken
+   * here starts at byte 0, and a copy of whole words may run up to 3 bytes past the reply's end, which
+   * is still this memory (nothing is sent past a reply's length).
+   */
+  readonly words = new Int32Array(this.memory.buffer, 0, SCRATCH_CAPACITY / 4);
   private readonly views: (Buffer | undefined)[] = new Array<Buffer | undefined>(SCRATCH_CAPACITY + 1).fill(undefined);
 
   /** `length` bytes of the shared memory; valid until the next take() of the same scratch. */

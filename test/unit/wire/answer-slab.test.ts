@@ -8,6 +8,7 @@ import { Rcode } from '../../../src/resolve/message.js';
 import { AnswerSlab, MAX_QUESTION_TAG, NO_QUESTION_TAG, SLAB_MAX_BODY, SLAB_WAYS, SLOT_BYTES, type SlabAnswer } from '../../../src/wire/answer-slab.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
 import { newQueryHead, scanQuery } from '../../../src/wire/query.js';
+import { ReplyScratch } from '../../../src/wire/response.js';
 import { aRecord, answer, collectingLogger, labels, query, soaRecord, VersionedGenerations } from '../../wire/support.js';
 
 const UDP: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };
@@ -44,6 +45,26 @@ describe('AnswerSlab', () => {
     // Put again when found current at the new version: the same answer, now current.
     slab.put(a, 4);
     expect(slab.reply(packet, head(packet), 7, 4, 1232, undefined)).not.toBeNull();
+  });
+
+  it('writes the same reply into a scratch as into a buffer of its own, whatever the body length mod 4, OPT or not', () => {
+    const slab = new AnswerSlab(64);
+    const scratch = new ReplyScratch();
+    let hash = 100;
+    for (const name of ['a', 'ab', 'abc', 'abcd']) {
+      for (const records of ['\x01', '\x01\x02', '\x01\x02\x03', '\x01\x02\x03\x04\x05']) {
+        for (const edns of [undefined, { udpSize: 1232 }]) {
+          const { answer: a } = stored(`${name}.default.svc.cluster.local`, ++hash, records);
+          const packet = query({ labels: labels(`${name}.default.svc.cluster.local`), ...(edns ? { edns } : {}) });
+          slab.put(a, 1);
+          const own = Buffer.from(slab.reply(packet, head(packet), hash, 1, 1232, undefined)!);
+          // Leftovers of a longer reply must not show through a shorter one.
+          scratch.take(512).fill(0xee);
+          const inScratch = slab.reply(packet, head(packet), hash, 1, 1232, scratch)!;
+          expect(inScratch.toString('hex')).toBe(own.toString('hex'));
+        }
+      }
+    }
   });
 
   it('gives back the question tag of the answer it last replied with', () => {
