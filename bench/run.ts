@@ -21,7 +21,7 @@ import { clockTicksPerSecond } from './lib/procstat.ts';
 import { formatMix, summariseMix } from './lib/report.ts';
 import type { LatencyRun, MixSummary, RoundRun } from './lib/report.ts';
 import { isServerName, startServer, svcdnsEntry } from './lib/servers.ts';
-import type { RunningServer, ServerName } from './lib/servers.ts';
+import type { RunningServer, ServerContext, ServerName } from './lib/servers.ts';
 import { commandVersion, requireCommand } from './lib/tools.ts';
 import { startUpstream } from './lib/upstream.ts';
 import { prepareWorkspace } from './lib/workspace.ts';
@@ -42,6 +42,8 @@ const USAGE = `usage: npm run bench -- [options]
   --servers LIST     which of svcdns,raw,knot,nsd,baseline to run (default svcdns,raw plus --vs, --baseline)
   --clients N        dnsperf -c for UDP (default 4); --tcp-clients N for the tcp mix (default 10)
   --edns             queries carry EDNS(0) (dnsperf -e); default off, as musl and plain glibc send them
+  --fresh            start every server anew (and warm it up) before each round, so that a run's
+                     rounds measure different processes; without it each server runs once per run
   --no-latency       skip the latency runs at half the ceiling's rate
   --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
   --workers N        pass --workers N to svcdns
@@ -62,6 +64,8 @@ interface Options {
   readonly clients: number;
   readonly tcpClients: number;
   readonly latency: boolean;
+  /** --fresh: new server processes for every round. */
+  readonly fresh: boolean;
   readonly edns: boolean;
   readonly traceGc: boolean;
   readonly workers?: number;
@@ -92,7 +96,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       mix: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, vs: { type: 'string' },
       scale: { type: 'string' }, servers: { type: 'string' }, clients: { type: 'string' }, 'tcp-clients': { type: 'string' },
-      'no-latency': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
+      'no-latency': { type: 'boolean' }, fresh: { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
       'svcdns-arg': { type: 'string', multiple: true }, 'node-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
       out: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean' },
     },
@@ -126,6 +130,7 @@ function parseOptions(argv: string[]): Options {
     clients: positive(values.clients, '--clients', 4),
     tcpClients: positive(values['tcp-clients'], '--tcp-clients', 10),
     latency: !values['no-latency'],
+    fresh: values.fresh ?? false,
     edns: values.edns ?? false,
     traceGc: values['trace-gc'] ?? false,
     ...(values.workers === undefined ? {} : { workers: positive(values.workers, '--workers', 1) }),
@@ -146,10 +151,23 @@ const IDLE_LIMIT_PCT = 15;
 interface Bench {
   readonly opts: Options;
   readonly group: ProcessGroup;
+  /** What starting a server needs (--fresh starts them again). */
+  readonly ctx: ServerContext;
   readonly measure: MeasureContext;
   readonly servers: RunningServer[];
   readonly queryFile: (mix: Mix) => string;
   readonly ticks: number;
+}
+
+/** Stops every server and starts it again on a new port (--fresh). */
+async function restartServers(b: Bench): Promise<void> {
+  for (let i = 0; i < b.servers.length; i++) {
+    const old = b.servers[i]!;
+    await b.group.stop(old.proc);
+    const server = await startServer(b.group, old.name, b.ctx, await freePort());
+    console.log(`  restarted ${server.name} on 127.0.0.1:${server.port} (pid ${server.proc.pid})`);
+    b.servers[i] = server;
+  }
 }
 
 function ensureAlive(server: RunningServer): void {
@@ -184,14 +202,22 @@ async function benchMix(b: Bench, mix: Mix): Promise<{ summary: MixSummary; runs
   // a resolve, an encoding and new heap that the next collections promote); measured, that made its
   // first run of a mix 2-10% dearer than the later ones, against 0-4% for the raw responder. The runs
   // measure the steady state: every server answers the mix for a while first, unmeasured.
-  if (b.opts.warmup > 0) {
+  const warmUp = async (): Promise<void> => {
+    if (b.opts.warmup <= 0) return;
     for (const server of b.servers) {
       ensureAlive(server);
       await runDnsperf(b.group, { ...perf, port: server.port, durationS: b.opts.warmup });
     }
-  }
+  };
+  if (!b.opts.fresh) await warmUp();
   const runs: RoundRun[] = [];
   for (let round = 0; round < b.opts.runs; round++) {
+    // One process's luck (where its memory landed, what its JIT chose) shifts every round it serves
+    // by a percent or two, together; new processes each round make that part of the rounds' spread.
+    if (b.opts.fresh) {
+      await restartServers(b);
+      await warmUp();
+    }
     // Rotate the order each round so no server always runs first after an idle pause.
     const order = b.servers.map((_, i) => b.servers[(i + round) % b.servers.length] as RunningServer);
     for (const server of order) {
@@ -272,7 +298,7 @@ async function main(): Promise<void> {
       servers.push(server);
     }
     const b: Bench = {
-      opts, group, servers, ticks, queryFile: workspace.queryFile,
+      opts, group, ctx, servers, ticks, queryFile: workspace.queryFile,
       measure: { group, ticksPerSecond: ticks, knownPids: upstream ? [upstream.pid] : [] },
     };
     const results = [];
