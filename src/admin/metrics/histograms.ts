@@ -1,7 +1,5 @@
-// Histograms kept as plain typed arrays: one row of bucket counts per label combination, found by
-// index. Observing is a short scan of the bounds and two additions; nothing is allocated.
-import type { HistogramSnapshot } from './registry.js';
-
+// The bucket bounds of the histograms svcdns exposes, CoreDNS's own. The counting happens where the
+// values are: the query observer (query-stats.ts) and the programming latency (cluster/kubernetes).
 /** `count` bounds from `start`, each `factor` times the previous (as Prometheus' ExponentialBuckets). */
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
   const bounds: number[] = [];
@@ -17,36 +15,3 @@ export const SIZE_BUCKETS: readonly number[] = [0, 100, 200, 300, 400, 511, 1023
 
 /** CoreDNS's programming-latency buckets: 1 ms doubling 20 times (~9 min). */
 export const PROGRAMMING_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 20);
-
-export class HistogramTable {
-  private readonly width: number;
-  private readonly counts: Float64Array;
-  private readonly sums: Float64Array;
-
-  /** `rows` label combinations, each with `bounds.length + 1` buckets (the last is +Inf). */
-  constructor(readonly bounds: readonly number[], readonly rows: number) {
-    this.width = bounds.length + 1;
-    this.counts = new Float64Array(rows * this.width);
-    this.sums = new Float64Array(rows);
-  }
-
-  observe(row: number, value: number): void {
-    const bounds = this.bounds;
-    let bucket = 0;
-    while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
-    this.counts[row * this.width + bucket]!++;
-    this.sums[row]! += value;
-  }
-
-  /** Observations in `row` so far. */
-  total(row: number): number {
-    let total = 0;
-    for (let i = row * this.width, end = i + this.width; i < end; i++) total += this.counts[i]!;
-    return total;
-  }
-
-  snapshot(row: number): HistogramSnapshot {
-    const start = row * this.width;
-    return { counts: this.counts.subarray(start, start + this.width), sum: this.sums[row]! };
-  }
-}

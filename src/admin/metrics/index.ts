@@ -3,7 +3,7 @@
 import type { MetricsSink } from './registry.js';
 
 export { MetricsRegistry, type HistogramFamily, type HistogramSnapshot, type Labels, type MetricsSink, type ScalarFamily } from './registry.js';
-export { DURATION_BUCKETS, HistogramTable, PROGRAMMING_BUCKETS, SIZE_BUCKETS, exponentialBuckets } from './histograms.js';
+export { DURATION_BUCKETS, PROGRAMMING_BUCKETS, SIZE_BUCKETS, exponentialBuckets } from './histograms.js';
 export { QueryStats } from './query-stats.js';
 export { registerQueryMetrics, type QueryMetricsOptions } from './query-metrics.js';
 export { registerForwardMetrics, type ForwardStatsSource } from './forward-metrics.js';

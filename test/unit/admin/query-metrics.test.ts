@@ -158,6 +158,14 @@ describe('histograms', () => {
     expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="1023"} 1');
   });
 
+  it('counts a value equal to a bound in that bucket (le is inclusive)', async () => {
+    const m = setUp();
+    m.observe({ requestBytes: 100, responseBytes: 101 });
+    const text = await m.scrape();
+    expect(text).toContain('coredns_dns_request_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="100"} 1');
+    expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="100"} 0');
+  });
+
   it('sums the labels a family leaves out: duration over proto and family, sizes over family and type', async () => {
     const m = setUp();
     m.observe({ tookMs: 0.1, requestBytes: 40 });
