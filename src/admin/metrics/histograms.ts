@@ -1,5 +1,6 @@
 // The bucket bounds of the histograms svcdns exposes, CoreDNS's own. The counting happens where the
 // values are: the query observer (query-stats.ts) and the programming latency (cluster/kubernetes).
+
 /** `count` bounds from `start`, each `factor` times the previous (as Prometheus' ExponentialBuckets). */
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
   const bounds: number[] = [];
