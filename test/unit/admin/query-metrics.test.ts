@@ -149,21 +149,18 @@ describe('histograms', () => {
     expect(text).toMatch(/coredns_dns_request_duration_seconds_sum\{[^}]*type="A"\} 0\.0031/);
   });
 
-  it('request and response sizes go into CoreDNS byte buckets by zone and proto', async () => {
+  it('request and response sizes go into CoreDNS byte buckets by zone and proto, a bound counting in its own (le is inclusive)', async () => {
     const m = setUp();
     m.observe({ requestBytes: 45, responseBytes: 600 });
-    const text = await m.scrape();
-    expect(text).toContain('coredns_dns_request_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="100"} 1');
-    expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="511"} 0');
-    expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="1023"} 1');
-  });
-
-  it('counts a value equal to a bound in that bucket (le is inclusive)', async () => {
-    const m = setUp();
     m.observe({ requestBytes: 100, responseBytes: 101 });
     const text = await m.scrape();
-    expect(text).toContain('coredns_dns_request_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="100"} 1');
-    expect(text).toContain('coredns_dns_response_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="100"} 0');
+    const bucket = (which: string, le: string): string =>
+      `coredns_dns_${which}_size_bytes_bucket{server="dns://:1053",zone="cluster.local.",view="",proto="udp",le="${le}"}`;
+    expect(text).toContain(`${bucket('request', '100')} 2`);
+    expect(text).toContain(`${bucket('response', '100')} 0`);
+    expect(text).toContain(`${bucket('response', '200')} 1`);
+    expect(text).toContain(`${bucket('response', '511')} 1`);
+    expect(text).toContain(`${bucket('response', '1023')} 2`);
   });
 
   it('sums the labels a family leaves out: duration over proto and family, sizes over family and type', async () => {
