@@ -1,7 +1,7 @@
 // A resolver that can be replaced while the server runs (a reloaded --ttl or --fallthrough builds a
 // new one), and the generations the answer cache checks: the zone's, with an epoch that also moves on
 // every replacement, so answers built by the old resolver stop being served at once.
-import type { Answer, Client, Generations, Question, Resolver } from '../resolve/message.js';
+import type { Answer, Client, Generations, NameShapes, Question, Resolver } from '../resolve/message.js';
 
 export class LiveResolver implements Resolver, Generations {
   private replacements = 0;
@@ -14,6 +14,10 @@ export class LiveResolver implements Resolver, Generations {
 
   resolve(q: Question, client: Client): Answer | Promise<Answer> | null {
     return this.resolver.resolve(q, client);
+  }
+
+  get nameShapes(): NameShapes | null {
+    return this.resolver.nameShapes ?? null;
   }
 
   generation(key: string): number {

@@ -81,6 +81,20 @@ export interface Resolver {
    * (ExternalName chased outside the zone).
    */
   resolve(q: Question, client: Client): Answer | Promise<Answer> | null;
+  /**
+   * What tells the names that are invalid whatever their labels (name-grammar.ts, invalidByShape)
+   * from the rest: all of them get the answer of any one of them. Null or absent when they do not
+   * (a --fallthrough zone hands them on to the forwarder).
+   */
+  readonly nameShapes?: NameShapes | null;
+}
+
+/** The zones and options invalidByShape depends on. A new object whenever they change. */
+export interface NameShapes {
+  /** Every zone, lower case without the trailing dot; `reverse` for in-addr.arpa and ip6.arpa ones. */
+  readonly zones: readonly { readonly name: string; readonly reverse: boolean }[];
+  /** The `zonal` option: topology-zone names may be long. */
+  readonly zonal: boolean;
 }
 
 /** The forwarding side: relays a raw query upstream and returns the complete reply for the client. */

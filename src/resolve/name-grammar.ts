@@ -94,6 +94,31 @@ function parseZonal(lower: readonly string[], rest: number, namespace: string, s
   return { kind: 'zonal', namespace, service, topologyZone: lower.slice(0, rest - 5).join('.'), directive };
 }
 
+/** The label next to a forward zone, as far as the grammar tells names apart by it. */
+export type TreeLabel = 'svc' | 'pod' | 'dns' | 'dns-version' | 'other';
+
+/**
+ * Whether every name with `rest` labels left of the zone, the nearest of them `tree`, parses as
+ * invalid whatever those labels are: what parseClusterName decides from the count and that one
+ * label alone. The search-path expansions of ndots:5 (`<svc>.<ns>.svc.<zone>.<ns>.svc.<zone>`,
+ * `….<zone>.<zone>`) are all such names, so the wire layer can answer them without parsing them.
+ */
+export function invalidByShape(rest: number, tree: TreeLabel, zonal: boolean): boolean {
+  switch (tree) {
+    case 'svc':
+      return rest > 5 && !zonal;
+    case 'pod':
+      return rest > 3;
+    case 'dns-version':
+      return rest > 1;
+    case 'dns':
+      // `ns.dns` is our name server: with two labels, which ones they are decides.
+      return rest === 1 || rest > 2;
+    case 'other':
+      return rest > 0;
+  }
+}
+
 function stripUnderscore(label: string): string {
   return label.startsWith('_') ? label.slice(1) : label;
 }

@@ -5,7 +5,7 @@ import { anyOutcome, existenceProbeType } from './any.js';
 import { ResolverEnv, type NameQuery } from './env.js';
 import { chaseCname } from './external-name.js';
 import { forwardOutcome } from './forward.js';
-import { Rcode, RRClass, RRType, type Answer, type Client, type Question, type Resolver, type ResourceRecord } from './message.js';
+import { Rcode, RRClass, RRType, type Answer, type Client, type NameShapes, type Question, type Resolver, type ResourceRecord } from './message.js';
 import { zonesFromArgs, type ResolverOptions } from './options.js';
 import type { ChaseOutcome, NodataOutcome, NxdomainOutcome, Outcome, RecordsOutcome } from './outcome.js';
 import { STATIC } from './outcome.js';
@@ -22,10 +22,13 @@ const NO_RECORDS: readonly ResourceRecord[] = Object.freeze([]);
 export class ClusterResolver implements Resolver {
   private readonly env: ResolverEnv;
   private readonly fallthrough: SuffixSet;
+  readonly nameShapes: NameShapes | null;
 
   constructor(private readonly zone: ZoneIndex, options: ResolverOptions) {
     this.env = new ResolverEnv(zone, options);
     this.fallthrough = new SuffixSet(options.fallthrough === null ? null : zonesFromArgs(options.fallthrough));
+    // With fallthrough, an invalid name's answer depends on which zone's subtree it falls in.
+    this.nameShapes = options.fallthrough === null ? { zones: this.env.zones.all, zonal: this.env.zonal } : null;
   }
 
   resolve(q: Question, _client: Client): Answer | Promise<Answer> | null {

@@ -8,13 +8,17 @@ import { Rcode } from '../resolve/message.js';
 import { MAX_QUESTION_TAG, NO_QUESTION_TAG } from './answer-slab.js';
 import { AnswerCache, type CachedAnswer } from './cache.js';
 import { AnswerEncoder } from './encode.js';
+import { ImpossibleNames } from './impossible-names.js';
 import { newQueryHead, parseQuery, scanQuery, type ParsedQuery, type ParseStatus, type QueryHead, type ReplyHead } from './query.js';
 import { RateLimitedLog } from './ratelimit.js';
 import { buildAnswerReply, buildErrorReply, replyRcode, type ReplyScratch } from './response.js';
 import type { ZoneTransfer } from './transfer.js';
 
-/** Which part wrote the reply: the answer cache, the resolver, the forwarder, or an error path. */
-export type AnsweredBy = 'cache' | 'resolver' | 'forwarder' | 'error';
+/**
+ * Which part wrote the reply: the answer cache, the resolver, the resolver's verdict on a name's
+ * shape (ImpossibleNames: no cache entry and no lookup), the forwarder, or an error path.
+ */
+export type AnsweredBy = 'cache' | 'resolver' | 'shape' | 'forwarder' | 'error';
 
 /**
  * One answered query, for observers (metrics, query log). The dispatcher fills one reused event
@@ -118,6 +122,7 @@ export class Dispatcher {
   private readonly encoder = new AnswerEncoder();
   private readonly log: RateLimitedLog;
   private readonly transfer: ZoneTransfer | undefined;
+  private readonly impossible: ImpossibleNames;
   /** Refilled by scanQuery for every query; only read synchronously within one handle() call. */
   private readonly head: QueryHead = newQueryHead();
   /** The one event object every observed query fills in (QueryEvent: observers keep nothing). */
@@ -140,6 +145,12 @@ export class Dispatcher {
       maxBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
     });
     this.log = new RateLimitedLog(options.logger);
+    this.impossible = new ImpossibleNames({
+      resolver: options.resolver,
+      generations: options.generations,
+      encoder: this.encoder,
+      questionTag: (query, questionEnd) => this.questionTag(query, questionEnd),
+    });
   }
 
   /** Over TCP, the messages of a zone transfer this client may have; null for every other query. */
@@ -166,6 +177,15 @@ export class Dispatcher {
       let looked = false;
       let cached: CachedAnswer | undefined;
       if (scanQuery(query, this.head)) {
+        // A name invalid whatever its labels (a search-path expansion) is answered from its shape.
+        // Every size limit is at least 512 bytes; a reply that needs more takes the long path.
+        const denied = this.impossible.reply(query, this.head, PLAIN_UDP_LIMIT, this.maxUdpSize, scratch);
+        if (denied !== null) {
+          if (this.observer !== undefined) {
+            this.observe(query, this.head.questionEnd, client, denied, this.impossible.lastRcode, 'shape', startedAt, this.impossible.lastTag);
+          }
+          return denied;
+        }
         // A small answer comes straight from the slab, no heap object touched.
         const hash = this.cache.hash(query, this.head.questionEnd);
         const fromSlab = this.cache.slabReply(query, this.head, hash, this.maxUdpSize, scratch);

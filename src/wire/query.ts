@@ -208,10 +208,19 @@ export interface QueryHead extends ReplyHead {
   cd: boolean;
   questionEnd: number;
   edns: Edns | null;
+  /** Offsets of the question name's length bytes, first label first (labelCount of them). */
+  readonly labelStarts: Int32Array;
+  labelCount: number;
 }
 
+/**
+ * A name has at most 127 labels (255 wire bytes); the scan stores a 128th before its length check
+ * turns the name down.
+ */
+const MAX_LABELS = 128;
+
 export function newQueryHead(): QueryHead {
-  return { id: 0, opcode: 0, rd: false, cd: false, questionEnd: HEADER_SIZE, edns: null };
+  return { id: 0, opcode: 0, rd: false, cd: false, questionEnd: HEADER_SIZE, edns: null, labelStarts: new Int32Array(MAX_LABELS), labelCount: 0 };
 }
 
 const OPT_FIXED_SIZE = 11;
@@ -232,12 +241,15 @@ export function scanQuery(buf: Buffer, head: QueryHead): boolean {
   if (buf[6] !== 0 || buf[7] !== 0 || buf[8] !== 0 || buf[9] !== 0 || buf[10] !== 0) return false;
   const additionals = buf[11]!;
   if (additionals > 1) return false;
+  const labelStarts = head.labelStarts;
+  let labelCount = 0;
   let at = HEADER_SIZE;
   for (;;) {
     if (at >= length) return false;
     const label = buf[at]!;
     if (label === 0) break;
     if (label > 63) return false;
+    labelStarts[labelCount++] = at;
     at += label + 1;
     // The name's wire length (labels plus the root byte) stays within 255.
     if (at - HEADER_SIZE > MAX_NAME_WIRE_LENGTH - 1) return false;
@@ -259,5 +271,6 @@ export function scanQuery(buf: Buffer, head: QueryHead): boolean {
   head.cd = (buf[3]! & 0x10) !== 0;
   head.questionEnd = questionEnd;
   head.edns = edns;
+  head.labelCount = labelCount;
   return true;
 }

@@ -13,7 +13,8 @@ export const PLUGIN_LABELS: readonly string[] = ['cache', 'kubernetes', 'forward
 function pluginIndex(answeredBy: AnsweredBy): number {
   switch (answeredBy) {
     case 'cache': return 0;
-    case 'resolver': return 1;
+    case 'resolver':
+    case 'shape': return 1;
     case 'forwarder': return 2;
     default: return 3;
   }
@@ -105,7 +106,8 @@ export class QueryStats implements QueryObserver {
     counts[block + RESPONSE_SIZE_COUNTS + bucketOf(SIZE_BOUNDS, event.responseBytes)]!++;
     counts[this.responsesAt + (zone * RCODES + rcodeIndex(event.rcode)) * PLUGINS + pluginIndex(event.answeredBy)]!++;
 
-    if (event.answeredBy === 'error') return;
+    // Answers from a name's shape are written before the cache is asked, as errors are.
+    if (event.answeredBy === 'error' || event.answeredBy === 'shape') return;
     counts[block + CACHE_REQUESTS]!++;
     if (event.answeredBy === 'cache') {
       const denial = event.rcode === NXDOMAIN || (event.rcode === NOERROR && event.answerCount === 0);

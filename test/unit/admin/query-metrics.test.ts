@@ -126,8 +126,11 @@ describe('coredns_dns_responses_total', () => {
     m.observe({ rcode: 3, by: 'cache', answers: 0 });
     m.observe({ name: 'example.com', rcode: 2, by: 'forwarder' });
     m.observe({ name: 'example.com', rcode: 5, by: 'error' });
+    // A name answered from its shape is the kubernetes plugin's NXDOMAIN, as in CoreDNS.
+    m.observe({ name: 'a.svc.cluster.local.cluster.local', rcode: 3, by: 'shape', answers: 0 });
     const text = await m.scrape();
     expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone="cluster.local.",view="",rcode="NOERROR",plugin="kubernetes"} 1');
+    expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone="cluster.local.",view="",rcode="NXDOMAIN",plugin="kubernetes"} 1');
     expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone="cluster.local.",view="",rcode="NXDOMAIN",plugin="cache"} 2');
     expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone=".",view="",rcode="SERVFAIL",plugin="forward"} 1');
     expect(text).toContain('coredns_dns_responses_total{server="dns://:1053",zone=".",view="",rcode="REFUSED",plugin=""} 1');
@@ -186,6 +189,8 @@ describe('answer cache', () => {
   it('counts requests, hits by success and denial (NXDOMAIN and NODATA), misses, and entries', async () => {
     const m = setUp();
     m.observe({ by: 'resolver' });
+    // Answered from the name's shape before the cache is asked: no cache request, as an error.
+    m.observe({ by: 'shape', rcode: 3, answers: 0 });
     m.observe({ by: 'cache', rcode: 0, answers: 2 });
     m.observe({ by: 'cache', rcode: 3, answers: 0 });
     m.observe({ by: 'cache', rcode: 0, answers: 0 });
