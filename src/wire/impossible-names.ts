@@ -15,6 +15,7 @@ import { Buffer } from 'node:buffer';
 import { invalidByShape, type TreeLabel } from '../resolve/name-grammar.js';
 import { RRClass, RRType, type Answer, type Client, type Generations, type NameShapes, type Resolver } from '../resolve/message.js';
 import type { AnswerEncoder } from './encode.js';
+import { lowerAsciiByte, wireLabels } from './names.js';
 import type { QueryHead } from './query.js';
 import { writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
 
@@ -158,7 +159,7 @@ export class ImpossibleNames {
     this.zones = shapes.zones
       .map((zone, index) => {
         const labels = zone.name === '' ? [] : zone.name.split('.');
-        return { bytes: wireName(labels), labels, reverse: zone.reverse, index };
+        return { bytes: wireLabels(labels), labels, reverse: zone.reverse, index };
       })
       .sort((a, b) => b.labels.length - a.labels.length);
     this.templates = [];
@@ -176,7 +177,7 @@ export class ImpossibleNames {
       const from = zone.labels.length === count ? HEADER : head.labelStarts[count - zone.labels.length]!;
       if (rootAt - from !== bytes.length) continue;
       let i = 0;
-      while (i < bytes.length && lowerByte(query[from + i]!) === bytes[i]) i++;
+      while (i < bytes.length && lowerAsciiByte(query[from + i]!) === bytes[i]) i++;
       if (i === bytes.length) return zone;
     }
     return null;
@@ -208,7 +209,7 @@ export class ImpossibleNames {
       return unusable;
     }
     if (!fitsTemplate(answer)) return unusable;
-    const question = Buffer.concat([Buffer.alloc(HEADER), wireName(labels), Buffer.from([0, 0, RRType.A, 0, RRClass.IN])]);
+    const question = Buffer.concat([Buffer.alloc(HEADER), wireLabels(labels), Buffer.from([0, 0, RRType.A, 0, RRClass.IN])]);
     const questionEnd = question.length;
     const encoded = this.encoder.encode(answer, labels, questionEnd);
     const records = Buffer.from(encoded.records, 'latin1');
@@ -261,7 +262,7 @@ function findPointers(
         return p + 2;
       }
       if (length > 63 || p + 1 + length > records.length) return -1;
-      spelled.push(Uint8Array.from(records.subarray(p, p + 1 + length), lowerByte));
+      spelled.push(Uint8Array.from(records.subarray(p, p + 1 + length), lowerAsciiByte));
       p += 1 + length;
     }
     return -1;
@@ -291,7 +292,7 @@ function spellsOut(template: Template, query: Buffer, treeAt: number): boolean {
   for (let s = 0; s < spelled.length; s++) {
     const label = spelled[s]!;
     let i = 0;
-    while (i < label.length && lowerByte(query[treeAt + i]!) === label[i]) i++;
+    while (i < label.length && lowerAsciiByte(query[treeAt + i]!) === label[i]) i++;
     if (i === label.length) return true;
   }
   return false;
@@ -301,28 +302,19 @@ function spellsOut(template: Template, query: Buffer, treeAt: number): boolean {
 function treeLabel(query: Buffer, at: number): TreeLabel {
   const length = query[at]!;
   if (length === 3) {
-    const a = lowerByte(query[at + 1]!);
-    const b = lowerByte(query[at + 2]!);
-    const c = lowerByte(query[at + 3]!);
+    const a = lowerAsciiByte(query[at + 1]!);
+    const b = lowerAsciiByte(query[at + 2]!);
+    const c = lowerAsciiByte(query[at + 3]!);
     if (a === 0x73 && b === 0x76 && c === 0x63) return 'svc';
     if (a === 0x70 && b === 0x6f && c === 0x64) return 'pod';
     if (a === 0x64 && b === 0x6e && c === 0x73) return 'dns';
     return 'other';
   }
   if (length === DNS_VERSION.length - 1) {
-    for (let i = 1; i < DNS_VERSION.length; i++) if (lowerByte(query[at + i]!) !== DNS_VERSION[i]) return 'other';
+    for (let i = 1; i < DNS_VERSION.length; i++) if (lowerAsciiByte(query[at + i]!) !== DNS_VERSION[i]) return 'other';
     return 'dns-version';
   }
   return 'other';
 }
 
-const DNS_VERSION = wireName(['dns-version']);
-
-function lowerByte(byte: number): number {
-  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
-}
-
-/** Length-prefixed labels, without the root byte. */
-function wireName(labels: readonly string[]): Uint8Array {
-  return Buffer.concat(labels.map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])));
-}
+const DNS_VERSION = wireLabels(['dns-version']);

@@ -4,12 +4,23 @@
 // must appear in (the question as asked, object names lower-cased); a case-insensitive match would
 // replace `svc1.testns.svc.cLuStEr.LoCaL` by a pointer to `SvC1.TeStNs...` and change what the
 // client reads. Only an identical suffix becomes a pointer.
+import { Buffer } from 'node:buffer';
 import { ByteWriter, EncodeError } from './writer.js';
 
 /** Pointers hold 14 bits: names written beyond this offset cannot be pointed at. */
 const MAX_POINTER_TARGET = 0x3fff;
 /** 255 octets on the wire = at most 253 characters in dotted form without the trailing dot. */
 const MAX_DOTTED_LENGTH = 253;
+
+/** A name's labels length-prefixed, without the root byte: a zone's form for matching a name's tail. */
+export function wireLabels(labels: readonly string[]): Uint8Array {
+  return Buffer.concat(labels.flatMap((label) => [Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
+}
+
+/** One byte lower-cased as ASCII (RFC 4343): length bytes (at most 63) and bytes above 0x7f stay. */
+export function lowerAsciiByte(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
 
 /** Strips one trailing dot; the root is the empty string. */
 export function normaliseName(name: string): string {

@@ -1,6 +1,7 @@
 // Bounded label values, as CoreDNS spells them: a fixed list of query types (the rest is "other"),
 // rcode mnemonics, the zone a name falls in. Each maps to a small index so the query path counts
 // into arrays and the label strings only appear at scrape time.
+import { lowerAsciiByte, wireLabels } from '../../wire/names.js';
 
 /** CoreDNS's monitored query types (plugin/metrics/vars/monitor.go); any other type is "other". */
 const MONITORED_TYPES: readonly (readonly [string, number])[] = [
@@ -69,10 +70,6 @@ function matchable(labels: readonly string[]): boolean {
   return labels.every((label) => label.length > 0 && label.length <= 63 && [...label].every((c) => c.charCodeAt(0) <= 0xff));
 }
 
-function zoneWire(labels: readonly string[]): Uint8Array {
-  return Buffer.concat(labels.flatMap((label) => [Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
-}
-
 /**
  * The zone label of a query: the longest configured zone the name ends in (with a trailing dot, as
  * CoreDNS writes zones), "." for every other name (forwarded or refused), "dropped" when the query
@@ -98,7 +95,7 @@ export class ZoneLabels {
     this.zones = unique
       .map((z, index) => ({ labels: z.split('.'), index }))
       .filter((zone) => matchable(zone.labels))
-      .map((zone) => ({ bytes: zoneWire(zone.labels), labelCount: zone.labels.length, index: zone.index }))
+      .map((zone) => ({ bytes: wireLabels(zone.labels), labelCount: zone.labels.length, index: zone.index }))
       .sort((a, b) => b.labelCount - a.labelCount);
   }
 
@@ -130,9 +127,7 @@ export class ZoneLabels {
       if (at - from !== bytes.length) continue;
       let i = 0;
       while (i < bytes.length) {
-        const b = query[from + i]!;
-        // Length bytes are at most 63, below 'A', so lower-casing leaves them alone.
-        if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== bytes[i]) break;
+        if (lowerAsciiByte(query[from + i]!) !== bytes[i]) break;
         i++;
       }
       if (i === bytes.length) return zone.index;
