@@ -42,8 +42,9 @@ const USAGE = `usage: npm run bench -- [options]
   --servers LIST     which of svcdns,raw,knot,nsd,baseline to run (default svcdns,raw plus --vs, --baseline)
   --clients N        dnsperf -c for UDP (default 4); --tcp-clients N for the tcp mix (default 10)
   --edns             queries carry EDNS(0) (dnsperf -e); default off, as musl and plain glibc send them
-  --fresh            start every server anew (and warm it up) before each round, so that a run's
-                     rounds measure different processes; without it each server runs once per run
+  --no-fresh         start each server once per run; by default every server is started anew (and
+                     warmed up) before each round, so that a run's rounds measure different processes
+                     (--fresh, the default, is still accepted)
   --no-latency       skip the latency runs at half the ceiling's rate
   --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
   --workers N        pass --workers N to svcdns
@@ -64,7 +65,7 @@ interface Options {
   readonly clients: number;
   readonly tcpClients: number;
   readonly latency: boolean;
-  /** --fresh: new server processes for every round. */
+  /** New server processes for every round (the default; --no-fresh: one per run). */
   readonly fresh: boolean;
   readonly edns: boolean;
   readonly traceGc: boolean;
@@ -96,7 +97,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       mix: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, vs: { type: 'string' },
       scale: { type: 'string' }, servers: { type: 'string' }, clients: { type: 'string' }, 'tcp-clients': { type: 'string' },
-      'no-latency': { type: 'boolean' }, fresh: { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
+      'no-latency': { type: 'boolean' }, fresh: { type: 'boolean' }, 'no-fresh': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
       'svcdns-arg': { type: 'string', multiple: true }, 'node-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
       out: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean' },
     },
@@ -130,7 +131,8 @@ function parseOptions(argv: string[]): Options {
     clients: positive(values.clients, '--clients', 4),
     tcpClients: positive(values['tcp-clients'], '--tcp-clients', 10),
     latency: !values['no-latency'],
-    fresh: values.fresh ?? false,
+    // A process brings luck of its own (bench/README.md, "One process is one sample").
+    fresh: values['no-fresh'] !== true,
     edns: values.edns ?? false,
     traceGc: values['trace-gc'] ?? false,
     ...(values.workers === undefined ? {} : { workers: positive(values.workers, '--workers', 1) }),
