@@ -24,14 +24,23 @@ const HEADER = 12;
 const TYPE_AND_CLASS = 4;
 const POINTER = 0xc0;
 
-interface WireZone {
-  /** Length-prefixed lower-case labels, without the root byte. */
-  readonly bytes: Uint8Array;
+interface Zone {
   readonly labels: readonly string[];
-  readonly reverse: boolean;
-  /** Index into the template array. */
+  /** Index into the template array (the zone's index in NameShapes.zones). */
   readonly index: number;
 }
+
+// The zones as a query's check reads them, longest (most labels) first, ZONE_FIELDS numbers each in
+// one Int32Array and their lower-case wire bytes in one Uint8Array: every query of every kind runs
+// the check, after the kernel's work has pushed most of the process out of the CPU's caches, and
+// each object reached from another would be a trip to memory of its own.
+/** Where the zone's length-prefixed labels (no root byte) start in zoneBytes. */
+const ZONE_AT = 0;
+const ZONE_LENGTH = 1;
+const ZONE_LABELS = 2;
+/** Index into zones and templates; -1 for a reverse zone (never answered from a shape). */
+const ZONE_INDEX = 3;
+const ZONE_FIELDS = 4;
 
 /** Where a template's name pointer points: into the question's zone, or into the template itself. */
 interface TemplatePointer {
@@ -82,8 +91,15 @@ export class ImpossibleNames {
   private readonly tagOf: (query: Buffer, questionEnd: number) => number;
   /** The resolver's NameShapes these zones were made from; replaced when a reload replaces it. */
   private shapes: NameShapes | null = null;
-  /** Longest (most labels) first: the first zone a name ends in is its zone. */
-  private zones: WireZone[] = [];
+  /**
+   * Generations.version when the resolver's NameShapes was last read: replacing the resolver moves
+   * the version, so a query reads the resolver only after a change.
+   */
+  private checkedVersion = Number.NaN;
+  private enabled = false;
+  private zones: Zone[] = [];
+  private zoneFields = new Int32Array(0);
+  private zoneBytes = new Uint8Array(0);
   private zonal = false;
   private templates: (Template | undefined)[] = [];
   private replyRcode = 0;
@@ -111,20 +127,24 @@ export class ImpossibleNames {
    * `sizeLimit` bytes; null for every other query, which then takes the cache's and resolver's path.
    */
   reply(query: Buffer, head: QueryHead, sizeLimit: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
-    const shapes = this.resolver.nameShapes ?? null;
-    if (shapes === null) return null;
-    if (shapes !== this.shapes) this.adopt(shapes);
+    const version = this.generations.version;
+    // Without a version there is no telling when the SOA changes: every query takes the long path.
+    if (version === undefined) return null;
+    if (version !== this.checkedVersion) this.refresh(version);
+    if (!this.enabled) return null;
     const questionEnd = head.questionEnd;
     const qtype = (query[questionEnd - 4]! << 8) | query[questionEnd - 3]!;
     // Transfers are refused, not denied.
     if (qtype === RRType.AXFR || qtype === RRType.IXFR) return null;
-    const zone = this.zoneOf(query, head);
-    if (zone === null || zone.reverse) return null;
-    const rest = head.labelCount - zone.labels.length;
-    if (rest === 0) return null;
+    const at = this.zoneOf(query, head);
+    if (at < 0) return null;
+    const fields = this.zoneFields;
+    const index = fields[at + ZONE_INDEX]!;
+    const rest = head.labelCount - fields[at + ZONE_LABELS]!;
+    if (index < 0 || rest === 0) return null;
     const treeAt = head.labelStarts[rest - 1]!;
     if (!invalidByShape(rest, treeLabel(query, treeAt), this.zonal)) return null;
-    const template = this.templateFor(zone);
+    const template = this.templateFor(this.zones[index]!, version);
     if (template === null || template.records === null) return null;
     if (template.spelledLengths[query[treeAt]!] === 1 && spellsOut(template, query, treeAt)) return null;
 
@@ -153,41 +173,59 @@ export class ImpossibleNames {
     return reply;
   }
 
+  /** Reads the resolver's NameShapes (something changed: perhaps the resolver itself). */
+  private refresh(version: number): void {
+    this.checkedVersion = version;
+    const shapes = this.resolver.nameShapes ?? null;
+    this.enabled = shapes !== null;
+    if (shapes !== null && shapes !== this.shapes) this.adopt(shapes);
+  }
+
   private adopt(shapes: NameShapes): void {
     this.shapes = shapes;
     this.zonal = shapes.zonal;
-    this.zones = shapes.zones
-      .map((zone, index) => {
-        const labels = zone.name === '' ? [] : zone.name.split('.');
-        return { bytes: wireLabels(labels), labels, reverse: zone.reverse, index };
-      })
-      .sort((a, b) => b.labels.length - a.labels.length);
+    this.zones = shapes.zones.map((zone, index) => ({ labels: zone.name === '' ? [] : zone.name.split('.'), index }));
+    const order = [...this.zones].sort((a, b) => b.labels.length - a.labels.length);
+    const wire = order.map((zone) => wireLabels(zone.labels));
+    this.zoneBytes = Buffer.concat(wire);
+    this.zoneFields = new Int32Array(order.length * ZONE_FIELDS);
+    let offset = 0;
+    order.forEach((zone, z) => {
+      const at = z * ZONE_FIELDS;
+      this.zoneFields[at + ZONE_AT] = offset;
+      this.zoneFields[at + ZONE_LENGTH] = wire[z]!.length;
+      this.zoneFields[at + ZONE_LABELS] = zone.labels.length;
+      this.zoneFields[at + ZONE_INDEX] = shapes.zones[zone.index]!.reverse ? -1 : zone.index;
+      offset += wire[z]!.length;
+    });
     this.templates = [];
   }
 
-  /** The longest zone the question's name ends in (ASCII case-insensitively), or null. */
-  private zoneOf(query: Buffer, head: QueryHead): WireZone | null {
+  /**
+   * Where in zoneFields the longest zone the question's name ends in (ASCII case-insensitively)
+   * has its fields, or -1.
+   */
+  private zoneOf(query: Buffer, head: QueryHead): number {
     const count = head.labelCount;
     const rootAt = head.questionEnd - TYPE_AND_CLASS - 1;
-    const zones = this.zones;
-    for (let z = 0; z < zones.length; z++) {
-      const zone = zones[z]!;
-      if (zone.labels.length > count) continue;
-      const bytes = zone.bytes;
-      const from = zone.labels.length === count ? HEADER : head.labelStarts[count - zone.labels.length]!;
-      if (rootAt - from !== bytes.length) continue;
+    const fields = this.zoneFields;
+    const bytes = this.zoneBytes;
+    for (let at = 0; at < fields.length; at += ZONE_FIELDS) {
+      const labels = fields[at + ZONE_LABELS]!;
+      if (labels > count) continue;
+      const length = fields[at + ZONE_LENGTH]!;
+      const from = labels === count ? HEADER : head.labelStarts[count - labels]!;
+      if (rootAt - from !== length) continue;
+      const start = fields[at + ZONE_AT]!;
       let i = 0;
-      while (i < bytes.length && lowerAsciiByte(query[from + i]!) === bytes[i]) i++;
-      if (i === bytes.length) return zone;
+      while (i < length && lowerAsciiByte(query[from + i]!) === bytes[start + i]) i++;
+      if (i === length) return at;
     }
-    return null;
+    return -1;
   }
 
   /** The zone's current template, built (or rebuilt after a change) through the resolver. */
-  private templateFor(zone: WireZone): Template | null {
-    const version = this.generations.version;
-    // Without a version there is no telling when the SOA changes: every query takes the long path.
-    if (version === undefined) return null;
+  private templateFor(zone: Zone, version: number): Template | null {
     const held = this.templates[zone.index];
     if (held !== undefined && held.version === version) return held;
     const built = this.build(zone, version);
@@ -195,7 +233,7 @@ export class ImpossibleNames {
     return built;
   }
 
-  private build(zone: WireZone, version: number): Template {
+  private build(zone: Zone, version: number): Template {
     const labels = [TEMPLATE_LABEL, ...zone.labels];
     const unusable: Template = {
       version, records: null, pointers: [], rcode: 0, authoritative: false, authorityCount: 0, spelled: [],
