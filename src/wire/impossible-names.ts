@@ -24,12 +24,6 @@ const HEADER = 12;
 const TYPE_AND_CLASS = 4;
 const POINTER = 0xc0;
 
-interface Zone {
-  readonly labels: readonly string[];
-  /** Index into the template array (the zone's index in NameShapes.zones). */
-  readonly index: number;
-}
-
 // The zones as a query's check reads them, longest (most labels) first, ZONE_FIELDS numbers each in
 // one Int32Array and their lower-case wire bytes in one Uint8Array: every query of every kind runs
 // the check, after the kernel's work has pushed most of the process out of the CPU's caches, and
@@ -89,15 +83,15 @@ export class ImpossibleNames {
   private readonly generations: Generations;
   private readonly encoder: AnswerEncoder;
   private readonly tagOf: (query: Buffer, questionEnd: number) => number;
-  /** The resolver's NameShapes these zones were made from; replaced when a reload replaces it. */
+  /** The resolver's NameShapes as last read (null: none, no shape answers); a reload replaces it. */
   private shapes: NameShapes | null = null;
   /**
    * Generations.version when the resolver's NameShapes was last read: replacing the resolver moves
    * the version, so a query reads the resolver only after a change.
    */
   private checkedVersion = Number.NaN;
-  private enabled = false;
-  private zones: Zone[] = [];
+  /** Each zone's labels, in NameShapes.zones order (the templates' order too). */
+  private zoneLabels: (readonly string[])[] = [];
   private zoneFields = new Int32Array(0);
   private zoneBytes = new Uint8Array(0);
   private zonal = false;
@@ -131,7 +125,7 @@ export class ImpossibleNames {
     // Without a version there is no telling when the SOA changes: every query takes the long path.
     if (version === undefined) return null;
     if (version !== this.checkedVersion) this.refresh(version);
-    if (!this.enabled) return null;
+    if (this.shapes === null) return null;
     const questionEnd = head.questionEnd;
     const qtype = (query[questionEnd - 4]! << 8) | query[questionEnd - 3]!;
     // Transfers are refused, not denied.
@@ -144,8 +138,8 @@ export class ImpossibleNames {
     if (index < 0 || rest === 0) return null;
     const treeAt = head.labelStarts[rest - 1]!;
     if (!invalidByShape(rest, treeLabel(query, treeAt), this.zonal)) return null;
-    const template = this.templateFor(this.zones[index]!, version);
-    if (template === null || template.records === null) return null;
+    const template = this.templateFor(index, version);
+    if (template.records === null) return null;
     if (template.spelledLengths[query[treeAt]!] === 1 && spellsOut(template, query, treeAt)) return null;
 
     const records = template.records;
@@ -177,15 +171,15 @@ export class ImpossibleNames {
   private refresh(version: number): void {
     this.checkedVersion = version;
     const shapes = this.resolver.nameShapes ?? null;
-    this.enabled = shapes !== null;
-    if (shapes !== null && shapes !== this.shapes) this.adopt(shapes);
+    if (shapes === this.shapes) return;
+    this.shapes = shapes;
+    if (shapes !== null) this.adopt(shapes);
   }
 
   private adopt(shapes: NameShapes): void {
-    this.shapes = shapes;
     this.zonal = shapes.zonal;
-    this.zones = shapes.zones.map((zone, index) => ({ labels: zone.name === '' ? [] : zone.name.split('.'), index }));
-    const order = [...this.zones].sort((a, b) => b.labels.length - a.labels.length);
+    this.zoneLabels = shapes.zones.map((zone) => (zone.name === '' ? [] : zone.name.split('.')));
+    const order = this.zoneLabels.map((labels, index) => ({ labels, index })).sort((a, b) => b.labels.length - a.labels.length);
     const wire = order.map((zone) => wireLabels(zone.labels));
     this.zoneBytes = Buffer.concat(wire);
     this.zoneFields = new Int32Array(order.length * ZONE_FIELDS);
@@ -225,16 +219,16 @@ export class ImpossibleNames {
   }
 
   /** The zone's current template, built (or rebuilt after a change) through the resolver. */
-  private templateFor(zone: Zone, version: number): Template | null {
-    const held = this.templates[zone.index];
+  private templateFor(index: number, version: number): Template {
+    const held = this.templates[index];
     if (held !== undefined && held.version === version) return held;
-    const built = this.build(zone, version);
-    this.templates[zone.index] = built;
+    const built = this.build(this.zoneLabels[index]!, version);
+    this.templates[index] = built;
     return built;
   }
 
-  private build(zone: Zone, version: number): Template {
-    const labels = [TEMPLATE_LABEL, ...zone.labels];
+  private build(zoneLabels: readonly string[], version: number): Template {
+    const labels = [TEMPLATE_LABEL, ...zoneLabels];
     const unusable: Template = {
       version, records: null, pointers: [], rcode: 0, authoritative: false, authorityCount: 0, spelled: [],
       spelledLengths: new Uint8Array(64), questionTag: 0,
