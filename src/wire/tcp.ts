@@ -116,18 +116,31 @@ class TcpConnection {
   private pump(): void {
     if (this.closing || this.socket.destroyed) return;
     let data = this.pending;
-    while (data.length >= 2 && !this.blocked) {
-      const length = data.readUInt16BE(0);
-      if (length < HEADER_SIZE) {
-        // Not a DNS message: nothing sensible can follow on this stream.
-        this.socket.destroy();
-        return;
+    // Corked while a read's queries are answered, their answers leave in one writev, one segment on
+    // the wire. Written one by one (Nagle is off) most went out in a segment of their own, and the
+    // kernel's work per segment and per ACK cost more than the answers: the `tcp` benchmark mix ran
+    // at 2.1x the rate with the cork, in rounds paired with the tree before it.
+    this.socket.cork();
+    let progressed = false;
+    try {
+      while (data.length >= 2 && !this.blocked) {
+        const length = data.readUInt16BE(0);
+        if (length < HEADER_SIZE) {
+          // Not a DNS message: nothing sensible can follow on this stream.
+          this.socket.destroy();
+          return;
+        }
+        if (data.length < 2 + length) break;
+        if (!progressed) {
+          this.lastProgress = Date.now();
+          progressed = true;
+        }
+        this.dispatch(data.subarray(2, 2 + length));
+        if (this.socket.destroyed) return;
+        data = data.subarray(2 + length);
       }
-      if (data.length < 2 + length) break;
-      this.lastProgress = Date.now();
-      this.dispatch(data.subarray(2, 2 + length));
-      if (this.socket.destroyed) return;
-      data = data.subarray(2 + length);
+    } finally {
+      this.socket.uncork();
     }
     // What is held back is at most one read chunk plus a partial query: reading pauses when blocked.
     this.pending = data.length === 0 ? EMPTY : data;

@@ -165,6 +165,21 @@ describe('TCP framing', () => {
     expect(got.find((p) => p.header.id === 2)!.answers).toHaveLength(4);
   });
 
+  it('answers the queries of one read in their order, with one write', async () => {
+    const socket = await connect();
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const replies = readFramed(socket, 40);
+    const ids = Array.from({ length: 40 }, (_, i) => 100 + i);
+    socket.write(Buffer.concat(ids.map((id) => framed(query({ id, labels: labels(id % 2 === 0 ? WEB : FOUR) })))));
+    const got = await replies;
+    socket.destroy();
+    expect(got.map((r) => r.readUInt16BE(0))).toEqual(ids);
+    // One writev for the lot (the socket is corked while a read's queries are answered): on
+    // loopback that is one segment, read in one piece.
+    expect(chunks).toHaveLength(1);
+  });
+
   it('reassembles a message split across writes, one byte at a time', async () => {
     const socket = await connect();
     const replies = readFramed(socket, 1);
