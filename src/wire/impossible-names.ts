@@ -15,7 +15,7 @@ import { Buffer } from 'node:buffer';
 import { invalidByShape, type TreeLabel } from '../resolve/name-grammar.js';
 import { RRClass, RRType, type Answer, type Client, type Generations, type NameShapes, type Resolver } from '../resolve/message.js';
 import type { AnswerEncoder } from './encode.js';
-import { lowerAsciiByte, wireLabels } from './names.js';
+import { lowerAsciiByte, wireLabels, WireZones } from './names.js';
 import type { QueryHead } from './query.js';
 import { writeHeader, writeOpt, OPT_SIZE, type ReplyScratch } from './response.js';
 
@@ -23,18 +23,6 @@ const HEADER = 12;
 /** QTYPE and QCLASS after the name; the name's root byte before them. */
 const TYPE_AND_CLASS = 4;
 const POINTER = 0xc0;
-
-// The zones as a query's check reads them, longest (most labels) first, ZONE_FIELDS numbers each in
-// one Int32Array and their lower-case wire bytes in one Uint8Array: every query of every kind runs
-// the check, after the kernel's work has pushed most of the process out of the CPU's caches, and
-// each object reached from another would be a trip to memory of its own.
-/** Where the zone's length-prefixed labels (no root byte) start in zoneBytes. */
-const ZONE_AT = 0;
-const ZONE_LENGTH = 1;
-const ZONE_LABELS = 2;
-/** Index into zones and templates; -1 for a reverse zone (never answered from a shape). */
-const ZONE_INDEX = 3;
-const ZONE_FIELDS = 4;
 
 /** Where a template's name pointer points: into the question's zone, or into the template itself. */
 interface TemplatePointer {
@@ -92,8 +80,8 @@ export class ImpossibleNames {
   private checkedVersion = Number.NaN;
   /** Each zone's labels, in NameShapes.zones order (the templates' order too). */
   private zoneLabels: (readonly string[])[] = [];
-  private zoneFields = new Int32Array(0);
-  private zoneBytes = new Uint8Array(0);
+  /** The zones, each with its index into zoneLabels and templates (-1: reverse, never answered). */
+  private zones = new WireZones([]);
   private zonal = false;
   private templates: (Template | undefined)[] = [];
   private replyRcode = 0;
@@ -130,11 +118,10 @@ export class ImpossibleNames {
     const qtype = (query[questionEnd - 4]! << 8) | query[questionEnd - 3]!;
     // Transfers are refused, not denied.
     if (qtype === RRType.AXFR || qtype === RRType.IXFR) return null;
-    const at = this.zoneOf(query, head);
-    if (at < 0) return null;
-    const fields = this.zoneFields;
-    const index = fields[at + ZONE_INDEX]!;
-    const rest = head.labelCount - fields[at + ZONE_LABELS]!;
+    const slot = this.zones.longestMatch(query, head.labelStarts, head.labelCount, questionEnd - TYPE_AND_CLASS - 1);
+    if (slot < 0) return null;
+    const index = this.zones.indexAt(slot);
+    const rest = head.labelCount - this.zones.labelCountAt(slot);
     if (index < 0 || rest === 0) return null;
     const treeAt = head.labelStarts[rest - 1]!;
     if (!invalidByShape(rest, treeLabel(query, treeAt), this.zonal)) return null;
@@ -179,43 +166,8 @@ export class ImpossibleNames {
   private adopt(shapes: NameShapes): void {
     this.zonal = shapes.zonal;
     this.zoneLabels = shapes.zones.map((zone) => (zone.name === '' ? [] : zone.name.split('.')));
-    const order = this.zoneLabels.map((labels, index) => ({ labels, index })).sort((a, b) => b.labels.length - a.labels.length);
-    const wire = order.map((zone) => wireLabels(zone.labels));
-    this.zoneBytes = Buffer.concat(wire);
-    this.zoneFields = new Int32Array(order.length * ZONE_FIELDS);
-    let offset = 0;
-    order.forEach((zone, z) => {
-      const at = z * ZONE_FIELDS;
-      this.zoneFields[at + ZONE_AT] = offset;
-      this.zoneFields[at + ZONE_LENGTH] = wire[z]!.length;
-      this.zoneFields[at + ZONE_LABELS] = zone.labels.length;
-      this.zoneFields[at + ZONE_INDEX] = shapes.zones[zone.index]!.reverse ? -1 : zone.index;
-      offset += wire[z]!.length;
-    });
+    this.zones = new WireZones(this.zoneLabels.map((labels, index) => ({ labels, index: shapes.zones[index]!.reverse ? -1 : index })));
     this.templates = [];
-  }
-
-  /**
-   * Where in zoneFields the longest zone the question's name ends in (ASCII case-insensitively)
-   * has its fields, or -1.
-   */
-  private zoneOf(query: Buffer, head: QueryHead): number {
-    const count = head.labelCount;
-    const rootAt = head.questionEnd - TYPE_AND_CLASS - 1;
-    const fields = this.zoneFields;
-    const bytes = this.zoneBytes;
-    for (let at = 0; at < fields.length; at += ZONE_FIELDS) {
-      const labels = fields[at + ZONE_LABELS]!;
-      if (labels > count) continue;
-      const length = fields[at + ZONE_LENGTH]!;
-      const from = labels === count ? HEADER : head.labelStarts[count - labels]!;
-      if (rootAt - from !== length) continue;
-      const start = fields[at + ZONE_AT]!;
-      let i = 0;
-      while (i < length && lowerAsciiByte(query[from + i]!) === bytes[start + i]) i++;
-      if (i === length) return at;
-    }
-    return -1;
   }
 
   /** The zone's current template, built (or rebuilt after a change) through the resolver. */

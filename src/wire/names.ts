@@ -22,6 +22,74 @@ export function lowerAsciiByte(byte: number): number {
   return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
 }
 
+// A WireZones slot's numbers in `fields`.
+/** Where the zone's length-prefixed labels (no root byte) start in `bytes`. */
+const ZONE_AT = 0;
+const ZONE_LENGTH = 1;
+const ZONE_LABELS = 2;
+/** The index the caller gave the zone. */
+const ZONE_INDEX = 3;
+const ZONE_FIELDS = 4;
+
+/**
+ * Zones matched against the tail of a name on the wire, ASCII case-insensitively (RFC 4343), the
+ * longest (most labels) first. Their numbers sit in one Int32Array and their lower-case bytes in
+ * one Uint8Array: the query path runs the match after the kernel's work has pushed most of the
+ * process out of the CPU's caches, and each object reached from another would be a trip to memory.
+ */
+export class WireZones {
+  private readonly fields: Int32Array;
+  private readonly bytes: Uint8Array;
+
+  /** `zones`: lower-case labels (none for the root), each with an index the caller reads back. */
+  constructor(zones: readonly { readonly labels: readonly string[]; readonly index: number }[]) {
+    const order = [...zones].sort((a, b) => b.labels.length - a.labels.length);
+    const wire = order.map((zone) => wireLabels(zone.labels));
+    this.bytes = Buffer.concat(wire);
+    this.fields = new Int32Array(order.length * ZONE_FIELDS);
+    let offset = 0;
+    order.forEach((zone, z) => {
+      const at = z * ZONE_FIELDS;
+      this.fields[at + ZONE_AT] = offset;
+      this.fields[at + ZONE_LENGTH] = wire[z]!.length;
+      this.fields[at + ZONE_LABELS] = zone.labels.length;
+      this.fields[at + ZONE_INDEX] = zone.index;
+      offset += wire[z]!.length;
+    });
+  }
+
+  /**
+   * The slot of the longest zone the name ends in, or -1. `starts` holds the offsets of the name's
+   * `count` length bytes in `name`, first label first; `rootAt` is the offset of its root byte.
+   */
+  longestMatch(name: Uint8Array, starts: Int32Array, count: number, rootAt: number): number {
+    const fields = this.fields;
+    const bytes = this.bytes;
+    for (let slot = 0; slot < fields.length; slot += ZONE_FIELDS) {
+      const labels = fields[slot + ZONE_LABELS]!;
+      if (labels > count) continue;
+      const length = fields[slot + ZONE_LENGTH]!;
+      const from = labels === 0 ? rootAt : starts[count - labels]!;
+      if (rootAt - from !== length) continue;
+      const start = fields[slot + ZONE_AT]!;
+      let i = 0;
+      while (i < length && lowerAsciiByte(name[from + i]!) === bytes[start + i]) i++;
+      if (i === length) return slot;
+    }
+    return -1;
+  }
+
+  /** The index the zone in `slot` was given. */
+  indexAt(slot: number): number {
+    return this.fields[slot + ZONE_INDEX]!;
+  }
+
+  /** How many labels the zone in `slot` has. */
+  labelCountAt(slot: number): number {
+    return this.fields[slot + ZONE_LABELS]!;
+  }
+}
+
 /** Strips one trailing dot; the root is the empty string. */
 export function normaliseName(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name;

@@ -1,7 +1,7 @@
 // Bounded label values, as CoreDNS spells them: a fixed list of query types (the rest is "other"),
 // rcode mnemonics, the zone a name falls in. Each maps to a small index so the query path counts
 // into arrays and the label strings only appear at scrape time.
-import { lowerAsciiByte, wireLabels } from '../../wire/names.js';
+import { WireZones } from '../../wire/names.js';
 
 /** CoreDNS's monitored query types (plugin/metrics/vars/monitor.go); any other type is "other". */
 const MONITORED_TYPES: readonly (readonly [string, number])[] = [
@@ -58,13 +58,6 @@ const HEADER_SIZE = 12;
 /** QTYPE and QCLASS follow the question name. */
 const TYPE_AND_CLASS = 4;
 
-interface WireZone {
-  /** The zone's labels, length-prefixed and lower case, without the terminating zero byte. */
-  readonly bytes: Uint8Array;
-  readonly labelCount: number;
-  readonly index: number;
-}
-
 /** A zone that a question name can equal or end in: every label 1..63 octets, one octet per character. */
 function matchable(labels: readonly string[]): boolean {
   return labels.every((label) => label.length > 0 && label.length <= 63 && [...label].every((c) => c.charCodeAt(0) <= 0xff));
@@ -81,8 +74,7 @@ export class ZoneLabels {
   readonly labels: readonly string[];
   readonly root: number;
   readonly dropped: number;
-  /** Longest (most labels) first, so the first match is the longest zone. */
-  private readonly zones: readonly WireZone[];
+  private readonly zones: WireZones;
   /** Offsets of the current name's length bytes; reused by every call. */
   private readonly labelStarts = new Int32Array(MAX_LABELS);
 
@@ -92,11 +84,7 @@ export class ZoneLabels {
     this.labels = [...unique.map((z) => `${z}.`), '.', 'dropped'];
     this.root = unique.length;
     this.dropped = unique.length + 1;
-    this.zones = unique
-      .map((z, index) => ({ labels: z.split('.'), index }))
-      .filter((zone) => matchable(zone.labels))
-      .map((zone) => ({ bytes: wireLabels(zone.labels), labelCount: zone.labels.length, index: zone.index }))
-      .sort((a, b) => b.labelCount - a.labelCount);
+    this.zones = new WireZones(unique.map((z, index) => ({ labels: z.split('.'), index })).filter((zone) => matchable(zone.labels)));
   }
 
   /**
@@ -118,21 +106,9 @@ export class ZoneLabels {
       starts[count++] = at;
       at += length + 1;
     }
-    // `at` is the terminating zero: a zone matches when its bytes equal the name's last labels.
-    for (let z = 0; z < this.zones.length; z++) {
-      const zone = this.zones[z]!;
-      if (zone.labelCount > count) continue;
-      const from = starts[count - zone.labelCount]!;
-      const bytes = zone.bytes;
-      if (at - from !== bytes.length) continue;
-      let i = 0;
-      while (i < bytes.length) {
-        if (lowerAsciiByte(query[from + i]!) !== bytes[i]) break;
-        i++;
-      }
-      if (i === bytes.length) return zone.index;
-    }
-    return this.root;
+    // `at` is the terminating zero.
+    const slot = this.zones.longestMatch(query, starts, count, at);
+    return slot < 0 ? this.root : this.zones.indexAt(slot);
   }
 }
 
