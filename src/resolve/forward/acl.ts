@@ -46,8 +46,16 @@ function plainAddress(address: string): { text: string; type: 'ipv4' | 'ipv6' } 
   return null;
 }
 
+/**
+ * Client addresses whose verdict an AddressSet remembers. Pods are few and ask often: the check
+ * (a regular expression, an address parse, the BlockList) was an eighth of a forwarded query's cost.
+ * Past this many the memory starts over, so spoofed sources cannot grow it.
+ */
+const REMEMBERED_CLIENTS = 4096;
+
 export class AddressSet {
   private readonly list = new BlockList();
+  private readonly verdicts = new Map<string, boolean>();
   readonly cidrs: readonly Cidr[];
 
   constructor(cidrs: readonly Cidr[]) {
@@ -66,7 +74,12 @@ export class AddressSet {
 
   /** Whether `address` (as a socket reports it) lies in one of the ranges; false for anything unreadable. */
   contains(address: string): boolean {
+    const known = this.verdicts.get(address);
+    if (known !== undefined) return known;
     const plain = plainAddress(address);
-    return plain !== null && this.list.check(plain.text, plain.type);
+    const verdict = plain !== null && this.list.check(plain.text, plain.type);
+    if (this.verdicts.size >= REMEMBERED_CLIENTS) this.verdicts.clear();
+    this.verdicts.set(address, verdict);
+    return verdict;
   }
 }

@@ -81,6 +81,10 @@ export interface CacheHit {
   readonly fresh: boolean;
 }
 
+function expiresAt(entry: CachedReply): number {
+  return entry.storedAt + entry.lifetime * 1000;
+}
+
 /** Fixed cost per entry beyond its bytes (key, spans, bookkeeping), so the byte bound is honest. */
 const ENTRY_OVERHEAD = 96;
 /** A record span: a small object of eight numbers. */
@@ -94,31 +98,41 @@ export class ResponseCache {
   constructor(options: ResponseCacheOptions) {
     this.serveStaleMs = options.serveStaleMs;
     this.now = options.now;
-    // Expired entries go on read (no ttlAutopurge: one timer per entry) and hits do not extend their age.
+    // Expiry is this class's own check on read (storedAt and lifetime are in every entry), not
+    // lru-cache's TTL: that reads the clock on every get, and a hit already reads it once to count the
+    // TTLs down. An expired entry goes when it is next read, or when the bounds push it out.
     this.lru = options.maxEntries > 0 && options.maxBytes > 0
       ? new LRUCache<string, CachedReply>({
           max: options.maxEntries,
           maxSize: options.maxBytes,
           sizeCalculation: (entry, key) => entry.wire.length + key.length + entry.records.length * SPAN_OVERHEAD + ENTRY_OVERHEAD,
-          perf: { now: options.now },
-          ttlResolution: 0,
         })
       : null;
   }
 
+  /** The entry for `key` while it is fresh at `now` (a reading of `options.now`); allocates nothing. */
+  fresh(key: string, now: number): CachedReply | undefined {
+    const entry = this.usable(key, now);
+    return entry !== undefined && now < expiresAt(entry) ? entry : undefined;
+  }
+
+  /** The entry for `key`, fresh or inside the serve-stale window. */
   get(key: string): CacheHit | undefined {
+    const now = this.now();
+    const entry = this.usable(key, now);
+    return entry === undefined ? undefined : { entry, fresh: now < expiresAt(entry) };
+  }
+
+  /** The entry for `key` unless it is past its lifetime and the serve-stale window (then it goes). */
+  private usable(key: string, now: number): CachedReply | undefined {
     const entry = this.lru?.get(key);
-    if (entry === undefined) return undefined;
-    const fresh = this.now() < entry.storedAt + entry.lifetime * 1000;
-    if (!fresh && this.serveStaleMs === 0) {
-      this.lru?.delete(key);
-      return undefined;
-    }
-    return { entry, fresh };
+    if (entry === undefined || now < expiresAt(entry) + this.serveStaleMs) return entry;
+    this.lru?.delete(key);
+    return undefined;
   }
 
   set(key: string, entry: CachedReply): void {
-    this.lru?.set(key, entry, { ttl: entry.lifetime * 1000 + this.serveStaleMs });
+    this.lru?.set(key, entry);
   }
 
   get size(): number {

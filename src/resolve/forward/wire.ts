@@ -83,8 +83,15 @@ export function skipName(buf: Buffer, offset: number, compressed = true): number
   return null;
 }
 
+/** The bytes as a latin1 string with ASCII letters (only those: DNS case rules) in lower case. */
 function lowerAsciiLatin1(buf: Buffer, start: number, end: number): string {
-  return buf.toString('latin1', start, end).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const text = buf.toString('latin1', start, end);
+  // Names almost always come in lower case: look before paying for the replace.
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    if (byte >= 0x41 && byte <= 0x5a) return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  }
+  return text;
 }
 
 /**
@@ -282,8 +289,10 @@ export function replyForClient(reply: Buffer, query: Buffer, q: WireQuestion, bu
     return headerOnlyReply(query, q, reply.readUInt16BE(2) & 0x0f, (reply.readUInt16BE(2) & 0x0480) | TC);
   }
   const out = owned ? reply : ownCopy(reply);
-  query.copy(out, 0, 0, 2);
-  query.copy(out, HEADER_SIZE, HEADER_SIZE, q.questionEnd);
+  // Byte by byte: Buffer#copy's argument checks cost more than these few dozen bytes.
+  out[0] = query[0]!;
+  out[1] = query[1]!;
+  for (let i = HEADER_SIZE; i < q.questionEnd; i++) out[i] = query[i]!;
   const flags = (out.readUInt16BE(2) & ~(RD | CD)) | (q.flags & (RD | CD));
   out.writeUInt16BE(flags, 2);
   return out;

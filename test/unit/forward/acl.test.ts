@@ -54,6 +54,20 @@ describe('AddressSet', () => {
     expect(only.contains('127.0.0.1')).toBe(false);
   });
 
+  it('gives the same verdicts when it has seen the addresses before, and after more clients than it remembers', () => {
+    const only = AddressSet.parse(['10.200.0.0/16']);
+    for (let round = 0; round < 2; round++) {
+      expect(only.contains('10.200.3.4')).toBe(true);
+      expect(only.contains('::ffff:10.200.3.4')).toBe(true);
+      expect(only.contains('10.201.3.4')).toBe(false);
+      expect(only.contains('not-an-address')).toBe(false);
+    }
+    // 5,000 distinct clients (a spoofed flood) are more than it keeps; the verdicts stay right.
+    for (let i = 0; i < 5000; i++) expect(only.contains(`10.${200 + (i % 2)}.${i >> 8}.${i & 0xff}`)).toBe(i % 2 === 0);
+    expect(only.contains('10.200.3.4')).toBe(true);
+    expect(only.contains('10.201.3.4')).toBe(false);
+  });
+
   it('parse names the first text that is not a CIDR', () => {
     expect(() => AddressSet.parse(['10.0.0.0/8', 'nope'])).toThrow('"nope" is not a CIDR');
   });

@@ -174,6 +174,19 @@ describe('ResponseCache', () => {
     expect(cache.get('k')).toBeUndefined();
   });
 
+  it('fresh() hands the entry over only within its lifetime, and leaves a stale one for get()', () => {
+    const clock = new FakeClock();
+    const cache = new ResponseCache({ maxEntries: 10, maxBytes: 1 << 20, serveStaleMs: 60_000, now: clock.now });
+    const entry = entryFor('a.example', clock.ms);
+    cache.set('k', entry);
+    expect(cache.fresh('k', clock.ms + 19_999)).toBe(entry);
+    expect(cache.fresh('k', clock.ms + 20_000)).toBeUndefined();
+    clock.advance(21);
+    expect(cache.get('k')).toEqual({ entry, fresh: false });
+    expect(cache.fresh('k', clock.ms + 60_000)).toBeUndefined();
+    expect(cache.get('k')).toBeUndefined();
+  });
+
   it('holds at most maxEntries, evicting the least recently used', () => {
     const clock = new FakeClock();
     const cache = new ResponseCache({ maxEntries: 3, maxBytes: 1 << 20, serveStaleMs: 0, now: clock.now });

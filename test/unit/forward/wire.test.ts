@@ -21,6 +21,15 @@ describe('readQuestion', () => {
     expect(readQuestion(message({ name: 'a.example', type: RRType.A }))!.edns).toBeNull();
   });
 
+  it('folds only ASCII letters: a name already in lower case is read as it is, other bytes keep their value', () => {
+    expect(readQuestion(message({ name: 'www.example.com', type: RRType.A }))!.nameKey).toBe('\x03www\x07example\x03com\x00');
+    // 0xC9 ('É' in latin1) is not a letter to DNS (RFC 4343): it must not meet 0xE9 ('é').
+    const upper = message({ name: 'xx.example', type: RRType.A });
+    upper[13] = 0xc9;
+    upper[14] = 0x41;
+    expect(readQuestion(upper)!.nameKey).toBe('\x02\xc9a\x07example\x00');
+  });
+
   it('rejects what is not one readable question', () => {
     const good = message({ name: 'a.example', type: RRType.A });
     expect(readQuestion(good.subarray(0, 11))).toBeNull();
