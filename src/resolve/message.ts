@@ -91,7 +91,11 @@ export interface Resolver {
 
 /** The zones and options invalidByShape depends on. A new object whenever they change. */
 export interface NameShapes {
-  /** Every zone, lower case without the trailing dot; `reverse` for in-addr.arpa and ip6.arpa ones. */
+  /**
+   * Every zone, lower case without the trailing dot; `reverse` for in-addr.arpa and ip6.arpa ones.
+   * The resolver answers null for every name outside all of them (the wire layer forwards those
+   * without asking it).
+   */
   readonly zones: readonly { readonly name: string; readonly reverse: boolean }[];
   /** The `zonal` option: topology-zone names may be long. */
   readonly zonal: boolean;
@@ -101,9 +105,11 @@ export interface NameShapes {
 export interface Forwarder {
   /**
    * The reply (client's ID and question case restored), or null to send SERVFAIL: at once when it
-   * needs no upstream (a fresh cached answer, a refusal), else a Promise of it.
+   * needs no upstream (a fresh cached answer, a refusal), else a Promise of it. `query` is one the
+   * wire layer has read as a well-formed query with one question; the forwarder reads what it needs
+   * of it from the bytes (the dispatcher hands names outside every zone over without parsing them).
    */
-  forward(query: Buffer, q: Question, client: Client): Buffer | null | Promise<Buffer | null>;
+  forward(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null>;
 }
 
 /** Lookups of names outside the zone on behalf of the resolver (ExternalName targets). */

@@ -109,7 +109,7 @@ const ERROR_RCODES: Record<Exclude<ParseStatus, 'ok' | 'drop'>, number> = {
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
+  return value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 export class Dispatcher {
@@ -186,6 +186,10 @@ export class Dispatcher {
           }
           return denied;
         }
+        // A name outside every zone is the forwarder's: no resolver, no answer cache, no parse.
+        if (this.impossible.lastOutsideZones && this.forwarder !== undefined) {
+          return this.forward(query, null, this.head.questionEnd, client, startedAt);
+        }
         // A small answer comes straight from the slab, no heap object touched.
         const hash = this.cache.hash(query, this.head.questionEnd);
         const fromSlab = this.cache.slabReply(query, this.head, hash, this.maxUdpSize, scratch);
@@ -242,11 +246,13 @@ export class Dispatcher {
       this.log.warn('resolver', err, 'resolver threw; answering SERVFAIL');
       return this.servfail(query, parsed, client, startedAt);
     }
-    if (answer === null) return this.forward(query, parsed, client, startedAt);
+    if (answer === null) return this.forward(query, parsed, parsed.questionEnd, client, startedAt);
     if (isPromise(answer)) {
       return answer.then(
         // A late reply gets its own memory: other replies may take the scratch before it is sent.
-        (late) => (late === null ? this.forward(query, parsed, client, startedAt) : this.reply(query, parsed, client, late, null, startedAt, undefined)),
+        (late) => (late === null
+          ? this.forward(query, parsed, parsed.questionEnd, client, startedAt)
+          : this.reply(query, parsed, client, late, null, startedAt, undefined)),
         (err: unknown) => {
           this.log.warn('resolver', err, 'resolver rejected; answering SERVFAIL');
           return this.servfail(query, parsed, client, startedAt);
@@ -287,31 +293,41 @@ export class Dispatcher {
     return this.finish(query, parsed, client, reply, encoded.rcode, 'resolver', startedAt, tag);
   }
 
-  private forward(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: number): Buffer | Promise<Buffer> {
+  /**
+   * The forwarder's reply. `parsed` is null for a query only scanned (parseQuery would read it as ok,
+   * its question ending at `questionEnd`): it is parsed only when an error reply needs it.
+   */
+  private forward(
+    query: Buffer, parsed: ParsedQuery | null, questionEnd: number, client: Client, startedAt: number,
+  ): Buffer | Promise<Buffer> {
     if (this.forwarder === undefined) {
-      return this.finish(query, parsed, client, buildErrorReply(query, parsed, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, 'error', startedAt);
+      const whole = parsed ?? parseQuery(query);
+      return this.finish(query, whole, client, buildErrorReply(query, whole, Rcode.REFUSED, this.maxUdpSize), Rcode.REFUSED, 'error', startedAt);
     }
     let pending: Buffer | null | Promise<Buffer | null>;
     try {
-      pending = this.forwarder.forward(query, parsed.question!, client);
+      pending = this.forwarder.forward(query, client);
     } catch (err) {
       this.log.warn('forwarder', err, 'forwarder threw; answering SERVFAIL');
-      return this.servfail(query, parsed, client, startedAt);
+      return this.servfail(query, parsed ?? parseQuery(query), client, startedAt);
     }
     // A fresh answer from the forwarder's cache comes back at once.
-    if (!isPromise(pending)) return this.forwarded(query, parsed, client, pending, startedAt);
+    if (!isPromise(pending)) return this.forwarded(query, parsed, questionEnd, client, pending, startedAt);
     return pending.then(
-      (reply) => this.forwarded(query, parsed, client, reply, startedAt),
+      (reply) => this.forwarded(query, parsed, questionEnd, client, reply, startedAt),
       (err: unknown) => {
         this.log.warn('forwarder', err, 'forwarder failed; answering SERVFAIL');
-        return this.servfail(query, parsed, client, startedAt);
+        return this.servfail(query, parsed ?? parseQuery(query), client, startedAt);
       },
     );
   }
 
-  private forwarded(query: Buffer, parsed: ParsedQuery, client: Client, reply: Buffer | null, startedAt: number): Buffer {
-    if (reply === null) return this.servfail(query, parsed, client, startedAt);
-    return this.finish(query, parsed, client, reply, replyRcode(reply), 'forwarder', startedAt);
+  private forwarded(
+    query: Buffer, parsed: ParsedQuery | null, questionEnd: number, client: Client, reply: Buffer | null, startedAt: number,
+  ): Buffer {
+    if (reply === null) return this.servfail(query, parsed ?? parseQuery(query), client, startedAt);
+    if (this.observer !== undefined) this.observe(query, questionEnd, client, reply, replyRcode(reply), 'forwarder', startedAt, NO_QUESTION_TAG);
+    return reply;
   }
 
   private servfail(query: Buffer, parsed: ParsedQuery, client: Client, startedAt: number): Buffer {

@@ -86,6 +86,7 @@ export class ImpossibleNames {
   private templates: (Template | undefined)[] = [];
   private replyRcode = 0;
   private replyTag = 0;
+  private outside = false;
 
   constructor(options: ImpossibleNamesOptions) {
     this.resolver = options.resolver;
@@ -105,10 +106,19 @@ export class ImpossibleNames {
   }
 
   /**
+   * Whether the name reply() last looked at lies outside every zone: the resolver would answer it
+   * null (NameShapes.zones). False also when reply() did not get as far as matching it to a zone.
+   */
+  get lastOutsideZones(): boolean {
+    return this.outside;
+  }
+
+  /**
    * The reply to `query` (scanned into `head`) when its name is invalid whatever its labels, within
    * `sizeLimit` bytes; null for every other query, which then takes the cache's and resolver's path.
    */
   reply(query: Buffer, head: QueryHead, sizeLimit: number, udpSize: number, scratch: ReplyScratch | undefined): Buffer | null {
+    this.outside = false;
     const version = this.generations.version;
     // Without a version there is no telling when the SOA changes: every query takes the long path.
     if (version === undefined) return null;
@@ -119,7 +129,10 @@ export class ImpossibleNames {
     // Transfers are refused, not denied.
     if (qtype === RRType.AXFR || qtype === RRType.IXFR) return null;
     const slot = this.zones.longestMatch(query, head.labelStarts, head.labelCount, questionEnd - TYPE_AND_CLASS - 1);
-    if (slot < 0) return null;
+    if (slot < 0) {
+      this.outside = true;
+      return null;
+    }
     const index = this.zones.indexAt(slot);
     const rest = head.labelCount - this.zones.labelCountAt(slot);
     if (index < 0 || rest === 0) return null;

@@ -2,8 +2,8 @@
 // loop detector's look), as the dispatcher does for names outside the zones; SERVFAIL on null.
 import dgram from 'node:dgram';
 import type { LoopDetector } from '../../src/resolve/forward/loop.js';
-import { readName, readQuestion } from '../../src/resolve/forward/wire.js';
-import type { Forwarder, Question } from '../../src/resolve/message.js';
+import { readQuestion } from '../../src/resolve/forward/wire.js';
+import type { Forwarder } from '../../src/resolve/message.js';
 
 function servfail(query: Buffer, questionEnd: number): Buffer {
   const reply = Buffer.from(query.subarray(0, questionEnd));
@@ -47,14 +47,12 @@ export class Front {
 
   private async handle(msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
     const wire = readQuestion(msg);
-    const name = wire === null ? null : readName(msg, 12);
-    if (wire === null || name === null) return;
-    const q: Question = { labels: name.labels, lower: name.labels.map((l) => l.toLowerCase()), type: wire.type, class: wire.class };
+    if (wire === null) return;
     let reply: Buffer | null = null;
-    if (this.options.loopDetector?.seen(q)) {
+    if (this.options.loopDetector?.seen(msg)) {
       this.probesSeen++;
     } else if (this.forwarder !== null) {
-      reply = await this.forwarder.forward(msg, q, { address: rinfo.address, port: rinfo.port, transport: 'udp' });
+      reply = await this.forwarder.forward(msg, { address: rinfo.address, port: rinfo.port, transport: 'udp' });
     }
     try {
       this.socket.send(reply ?? servfail(msg, wire.questionEnd), rinfo.port, rinfo.address);

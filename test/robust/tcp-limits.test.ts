@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import type { Client, Forwarder, Question } from '../../src/resolve/message.js';
+import type { Client, Forwarder } from '../../src/resolve/message.js';
 import { Dispatcher } from '../../src/wire/dispatcher.js';
 import { RateLimitedLog } from '../../src/wire/ratelimit.js';
 import { TcpListener, type TcpListenOptions } from '../../src/wire/tcp.js';
@@ -69,7 +69,7 @@ const OUTSIDE = buildQuery({ id: 3, name: 'example.org' });
 class HeldForwarder implements Forwarder {
   readonly held: ((reply: Buffer | null) => void)[] = [];
 
-  forward(query: Buffer, _q: Question, _client: Client): Promise<Buffer | null> {
+  forward(query: Buffer, _client: Client): Promise<Buffer | null> {
     return new Promise((done) => this.held.push(() => {
       const reply = Buffer.from(query);
       reply[2] = reply[2]! | 0x80;

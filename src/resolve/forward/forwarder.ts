@@ -1,6 +1,6 @@
 // The forwarder for names outside our zones: the client's query relayed to the upstreams in turn
 // (UDP, then TCP when truncated), answers cached as wire bytes, identical misses sharing one exchange.
-import type { Client, Forwarder, Question, ResourceRecord, UpstreamLookup } from '../message.js';
+import type { Client, Forwarder, ResourceRecord, UpstreamLookup } from '../message.js';
 import { ResponseCache, renderCached, toCachedReply, type CachePolicy, type CachedReply } from './cache.js';
 import { UpstreamPool, type UpstreamStatus } from './health.js';
 import { silentLogger, type ForwardLogger } from './logger.js';
@@ -126,7 +126,7 @@ export class UpstreamForwarder implements Forwarder, UpstreamLookup {
    * The reply for a client: at once from a fresh cached answer (most queries for outside names: no
    * Promise, no tick), else a Promise of what the upstreams (or a stale answer) give.
    */
-  forward(query: Buffer, _q: Question, client: Client): Buffer | null | Promise<Buffer | null> {
+  forward(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null> {
     try {
       const asked = this.closed ? null : readQuestion(query);
       if (asked === null) return null;

@@ -1,12 +1,12 @@
 // What the dispatcher calls for a name that is not ours: our own loop probe is stopped here, clients
 // outside --allow-recursion are REFUSED, everyone else is forwarded.
-import type { Client, Forwarder, Question } from '../message.js';
+import type { Client, Forwarder } from '../message.js';
 import type { AddressSet } from './acl.js';
 import { readQuestion, refusedReply } from './wire.js';
 
 /** The loop detector's side that looks at incoming queries. */
 export interface ProbeWatcher {
-  seen(q: Question): boolean;
+  seen(query: Buffer): boolean;
 }
 
 export interface RecursionGateOptions {
@@ -29,10 +29,10 @@ export class RecursionGate implements Forwarder {
 
   constructor(private readonly options: RecursionGateOptions) {}
 
-  forward(query: Buffer, q: Question, client: Client): Buffer | null | Promise<Buffer | null> {
+  forward(query: Buffer, client: Client): Buffer | null | Promise<Buffer | null> {
     // The probe first, whoever relays it back: answering it (SERVFAIL) instead of forwarding it again
     // is what breaks the loop, and the relaying resolver may well sit outside the allowed ranges.
-    if (this.options.probes?.seen(q)) {
+    if (this.options.probes?.seen(query)) {
       this.probesSeen++;
       return null;
     }
@@ -41,7 +41,7 @@ export class RecursionGate implements Forwarder {
       const asked = readQuestion(query);
       return asked === null ? null : refusedReply(query, asked, false);
     }
-    return this.options.forwarder.forward(query, q, client);
+    return this.options.forwarder.forward(query, client);
   }
 
   stats(): GateStats {

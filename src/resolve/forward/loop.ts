@@ -2,8 +2,9 @@
 // only we know is sent to each upstream; if it ever reaches us again, that upstream forwards to us
 // (resolv.conf points at svcdns itself, directly or through another resolver).
 import { randomBytes } from 'node:crypto';
-import { RRType, type Question } from '../message.js';
+import { RRType } from '../message.js';
 import { describe, type Upstream } from './transport.js';
+import { encodeName, HEADER_SIZE, readQuestion, skipName } from './wire.js';
 
 /** What the detector needs of a forwarder: its upstreams and a one-off query to one of them. */
 export interface LoopProbeTarget {
@@ -26,20 +27,24 @@ function randomLabel(): string {
 export class LoopDetector {
   /** `<random>.<random>` (no trailing dot), asked as HINFO: nobody else ever asks for it. */
   readonly probeName: string;
-  private readonly probeLower: string;
+  /** The probe's name in wire form as a latin1 string: WireQuestion.nameKey of the probe. */
+  private readonly probeKey: string;
   private sightings = 0;
 
   constructor() {
     this.probeName = `${randomLabel()}.${randomLabel()}`;
-    this.probeLower = this.probeName;
+    this.probeKey = encodeName(this.probeName)!.toString('latin1');
   }
 
   /**
-   * Whether `q` is our probe coming back. To be called for every query about to be forwarded; when it
-   * returns true, answer it (SERVFAIL) without forwarding, which breaks the loop.
+   * Whether `query` is our probe coming back. To be called for every query about to be forwarded; when
+   * it returns true, answer it (SERVFAIL) without forwarding, which breaks the loop. Only a HINFO
+   * question has its name read.
    */
-  seen(q: Question): boolean {
-    if (q.type !== RRType.HINFO || q.lower.length !== 2 || q.lower.join('.') !== this.probeLower) return false;
+  seen(query: Buffer): boolean {
+    const nameEnd = skipName(query, HEADER_SIZE, false);
+    if (nameEnd === null || nameEnd + 2 > query.length || query.readUInt16BE(nameEnd) !== RRType.HINFO) return false;
+    if (readQuestion(query)?.nameKey !== this.probeKey) return false;
     this.sightings++;
     return true;
   }

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { LoopDetector, type LoopProbeTarget } from '../../../src/resolve/forward/loop.js';
 import { RRType } from '../../../src/resolve/message.js';
-import { question } from './support.js';
+import { message } from './support.js';
+
+const query = (name: string, type: number): Buffer => message({ name, type });
 
 describe('LoopDetector', () => {
   it('has a random two-label probe name, different for each detector', () => {
@@ -13,10 +15,13 @@ describe('LoopDetector', () => {
 
   it('sees only its own probe name asked as HINFO', () => {
     const d = new LoopDetector();
-    expect(d.seen(question(d.probeName, RRType.HINFO))).toBe(true);
-    expect(d.seen(question(d.probeName, RRType.A))).toBe(false);
-    expect(d.seen(question(`x.${d.probeName}`, RRType.HINFO))).toBe(false);
-    expect(d.seen(question('www.example.com', RRType.HINFO))).toBe(false);
+    expect(d.seen(query(d.probeName, RRType.HINFO))).toBe(true);
+    expect(d.seen(query(d.probeName, RRType.A))).toBe(false);
+    expect(d.seen(query(`x.${d.probeName}`, RRType.HINFO))).toBe(false);
+    expect(d.seen(query('www.example.com', RRType.HINFO))).toBe(false);
+    // Letter case aside, the name is compared byte for byte on the wire.
+    expect(d.seen(query(`${d.probeName}.`, RRType.HINFO))).toBe(true);
+    expect(d.seen(Buffer.alloc(5))).toBe(false);
   });
 
   it('reports a loop naming the upstream whose probe came back to us', async () => {
@@ -27,7 +32,7 @@ describe('LoopDetector', () => {
       probe: async (upstream, name, type) => {
         expect(type).toBe(RRType.HINFO);
         // The second upstream is ourselves: the probe arrives at our front door.
-        if (upstream.port === 1053) return d.seen(question(name, type)) ? { rcode: 2 } : { rcode: 0 };
+        if (upstream.port === 1053) return d.seen(query(name, type)) ? { rcode: 2 } : { rcode: 0 };
         return { rcode: 3 };
       },
     };

@@ -3,6 +3,7 @@
 // cluster object could hold it, else from the resolver and then the cache.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
+import { readName } from '../../../src/resolve/forward/wire.js';
 import { Rcode, type Client, type Forwarder } from '../../../src/resolve/message.js';
 import { ClusterResolver } from '../../../src/resolve/resolver.js';
 import { Dispatcher, type QueryEvent } from '../../../src/wire/dispatcher.js';
@@ -25,8 +26,8 @@ function setUp(fallthrough: string[] | null = null) {
   });
   const forwarded: string[] = [];
   const forwarder: Forwarder = {
-    forward: (q, question) => {
-      forwarded.push(question.lower.join('.'));
+    forward: (q) => {
+      forwarded.push(readName(q, 12)!.labels.join('.').toLowerCase());
       return Promise.resolve(Buffer.from(q));
     },
   };

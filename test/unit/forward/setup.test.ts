@@ -8,7 +8,7 @@ import { DEFAULT_ALLOW_RECURSION } from '../../../src/resolve/forward/acl.js';
 import { silentLogger } from '../../../src/resolve/forward/logger.js';
 import { setUpForwarding, type Forwarding, type ForwardingOptions } from '../../../src/resolve/forward/setup.js';
 import { Rcode, RRType } from '../../../src/resolve/message.js';
-import { FakeUpstream, decode, message, question, replyTo } from './support.js';
+import { FakeUpstream, decode, message, replyTo } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -88,7 +88,7 @@ describe('Forwarding', () => {
     const up = await upstream();
     const forwarding = await setUp({ upstream: { kind: 'servers', servers: [up.upstream] }, allowRecursion: ['10.0.0.0/8'] });
     const reply = await forwarding.gate.forward(
-      message({ name: 'www.example.com', type: RRType.A }), question('www.example.com', RRType.A),
+      message({ name: 'www.example.com', type: RRType.A }),
       { address: '127.0.0.1', port: 5000, transport: 'udp' },
     );
     expect(decode(reply!).header.rcode).toBe(Rcode.REFUSED);
@@ -110,8 +110,7 @@ describe('Forwarding', () => {
     const forwarding = await setUp({ upstream: { kind: 'servers', servers: [honest.upstream, looping.upstream] } });
     // The second upstream forwards everything to us, as a resolv.conf pointing at ourselves would.
     looping.setScript(async (q) => {
-      const asked = decode(q).questions[0]!;
-      const reply = await forwarding.gate.forward(q, question(asked.name, asked.type), { address: '127.0.0.1', port: 1, transport: 'udp' });
+      const reply = await forwarding.gate.forward(q, { address: '127.0.0.1', port: 1, transport: 'udp' });
       return reply ?? replyTo(q, { rcode: Rcode.SERVFAIL });
     });
     const check = await forwarding.checkLoop();

@@ -2,7 +2,7 @@
 import dgram from 'node:dgram';
 import { Packet } from 'dns2';
 import type DNS from 'dns2';
-import type { Client, Question } from '../../../src/resolve/message.js';
+import type { Client } from '../../../src/resolve/message.js';
 
 export type RecordSpec = Partial<DNS.Packet.Resource> & { name: string; type: number; ttl: number };
 
@@ -51,11 +51,6 @@ export function soa(zone: string, ttl: number, minimum: number): RecordSpec {
     name: zone, type: 6, ttl, primary: `ns.${zone}`, admin: `hostmaster.${zone}`,
     serial: 1, refresh: 3600, retry: 600, expiration: 86400, minimum,
   };
-}
-
-export function question(name: string, type: number): Question {
-  const labels = name.split('.').filter(Boolean);
-  return { labels, lower: labels.map((l) => l.toLowerCase()), type, class: 1 };
 }
 
 export const udpClient: Client = { address: '127.0.0.1', port: 5353, transport: 'udp' };

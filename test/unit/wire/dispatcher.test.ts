@@ -294,9 +294,8 @@ describe('dispatcher: names that are not ours', () => {
     const upstreamReply = Buffer.from('upstream-reply-bytes');
     const h = harness(stubCluster(), {
       forwarder: {
-        forward: (q, question) => {
+        forward: (q) => {
           seen.push(q);
-          expect(question.lower).toEqual(outside);
           return Promise.resolve(upstreamReply);
         },
       },
