@@ -45,7 +45,9 @@ const USAGE = `usage: npm run bench -- [options]
   --no-fresh         start each server once per run; by default every server is started anew (and
                      warmed up) before each round, so that a run's rounds measure different processes
                      (--fresh, the default, is still accepted)
-  --no-latency       skip the latency runs at half the ceiling's rate
+  --latency-runs N   latency runs at half the ceiling's rate per server, alternating servers (default 3):
+                     a single run's p99 swings by 2-3x on a noisy machine; the table gives the medians
+  --no-latency       skip the latency runs (--latency-runs 0)
   --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
   --workers N        pass --workers N to svcdns
   --svcdns-arg ARG   extra flag for svcdns (repeatable)
@@ -64,7 +66,8 @@ interface Options {
   readonly servers: ServerName[];
   readonly clients: number;
   readonly tcpClients: number;
-  readonly latency: boolean;
+  /** Latency runs per server and mix (0: none). */
+  readonly latencyRuns: number;
   /** New server processes for every round (the default; --no-fresh: one per run). */
   readonly fresh: boolean;
   readonly edns: boolean;
@@ -97,7 +100,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       mix: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, vs: { type: 'string' },
       scale: { type: 'string' }, servers: { type: 'string' }, clients: { type: 'string' }, 'tcp-clients': { type: 'string' },
-      'no-latency': { type: 'boolean' }, fresh: { type: 'boolean' }, 'no-fresh': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
+      'no-latency': { type: 'boolean' }, 'latency-runs': { type: 'string' }, fresh: { type: 'boolean' }, 'no-fresh': { type: 'boolean' }, edns: { type: 'boolean' }, 'trace-gc': { type: 'boolean' }, workers: { type: 'string' },
       'svcdns-arg': { type: 'string', multiple: true }, 'node-arg': { type: 'string', multiple: true }, queries: { type: 'string' }, 'idle-wait': { type: 'string' },
       out: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean' },
     },
@@ -130,7 +133,7 @@ function parseOptions(argv: string[]): Options {
     servers: servers.filter(isServerName),
     clients: positive(values.clients, '--clients', 4),
     tcpClients: positive(values['tcp-clients'], '--tcp-clients', 10),
-    latency: !values['no-latency'],
+    latencyRuns: values['no-latency'] ? 0 : values['latency-runs'] === '0' ? 0 : positive(values['latency-runs'], '--latency-runs', 3),
     // A process brings luck of its own (bench/README.md, "One process is one sample").
     fresh: values['no-fresh'] !== true,
     edns: values.edns ?? false,
@@ -183,6 +186,11 @@ function progress(mix: Mix, label: string, run: RunMeasurement): void {
     `other ${run.otherCpuPct.toFixed(0)}%  steal ${run.stealPct.toFixed(0)}%  lost ${run.dnsperf.lost}${flags}`);
 }
 
+/** The servers in the order of one round: rotated each round, so no server always runs first after an idle pause. */
+function inTurn(servers: readonly RunningServer[], round: number): RunningServer[] {
+  return servers.map((_, i) => servers[(i + round) % servers.length] as RunningServer);
+}
+
 /** Half the ceiling's rate: the raw responder's median over valid runs, else the best evidence there is. */
 function latencyRate(runs: readonly RoundRun[]): { rateQps: number; note: string | null } {
   const raw = runs.filter((r) => r.run.server === 'raw');
@@ -220,9 +228,7 @@ async function benchMix(b: Bench, mix: Mix): Promise<{ summary: MixSummary; runs
       await restartServers(b);
       await warmUp();
     }
-    // Rotate the order each round so no server always runs first after an idle pause.
-    const order = b.servers.map((_, i) => b.servers[(i + round) % b.servers.length] as RunningServer);
-    for (const server of order) {
+    for (const server of inTurn(b.servers, round)) {
       ensureAlive(server);
       await waitForIdle(IDLE_LIMIT_PCT, b.opts.idleWait, b.ticks, console.log);
       const run = await measureRun(b.measure, server, { ...perf, port: server.port });
@@ -231,17 +237,17 @@ async function benchMix(b: Bench, mix: Mix): Promise<{ summary: MixSummary; runs
     }
   }
   const latency: LatencyRun[] = [];
-  if (b.opts.latency) {
-    const { rateQps, note } = latencyRate(runs);
-    if (rateQps > 0) {
-      if (note) console.log(`  (${note})`);
-      for (const server of b.servers) {
+  const { rateQps, note } = latencyRate(runs);
+  if (b.opts.latencyRuns > 0 && rateQps > 0) {
+    if (note) console.log(`  (${note})`);
+    for (let round = 0; round < b.opts.latencyRuns; round++) {
+      for (const server of inTurn(b.servers, round)) {
         ensureAlive(server);
         await waitForIdle(IDLE_LIMIT_PCT, b.opts.idleWait, b.ticks, console.log);
         const run = await measureRun(b.measure, server, { ...perf, port: server.port, rateQps, latencies: true });
-        latency.push({ rateQps, run });
+        latency.push({ round, rateQps, run });
         const lat = run.dnsperf.latency;
-        progress(mix, `@${(rateQps / 1000).toFixed(1)}k`, run);
+        progress(mix, `@${(rateQps / 1000).toFixed(1)}k ${round + 1}/${b.opts.latencyRuns}`, run);
         console.log(`    latency p50 ${lat?.p50Ms?.toFixed(3)} ms  p99 ${lat?.p99Ms?.toFixed(3)} ms  p99.9 ${lat?.p999Ms?.toFixed(3)} ms`);
       }
     }

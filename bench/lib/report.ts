@@ -10,9 +10,20 @@ export interface RoundRun {
 }
 
 export interface LatencyRun {
+  readonly round: number;
   readonly rateQps: number;
   readonly run: RunMeasurement;
 }
+
+/** A server's latency runs of one mix: each percentile the median over the runs (max: the largest). */
+export type LatencyOverRuns = LatencySummary & {
+  readonly rateQps: number;
+  readonly usPerQuery: number;
+  /** Queries lost over all the runs. */
+  readonly lost: number;
+  /** Each run's p99, in the order they ran. */
+  readonly p99PerRun: readonly (number | null)[];
+};
 
 export interface ServerSummary {
   readonly server: string;
@@ -23,7 +34,8 @@ export interface ServerSummary {
   readonly rssBytes: number | null;
   readonly rcodes: Readonly<Record<string, number>>;
   readonly avgResponseBytes: number | null;
-  readonly latency: (LatencySummary & { readonly rateQps: number; readonly usPerQuery: number; readonly lost: number }) | null;
+  readonly latency: LatencyOverRuns | null;
+  /** svcdns's pauses over all its latency runs (with --trace-gc). */
   readonly gc: GcSummary | null;
 }
 
@@ -44,11 +56,43 @@ export interface MixSummary {
   readonly warnings: string[];
 }
 
-function summariseServer(server: string, runs: readonly RoundRun[], latency: LatencyRun | undefined): ServerSummary {
+function overRuns(latency: readonly LatencyRun[]): LatencyOverRuns | null {
+  const measured = latency.flatMap((l) => (l.run.dnsperf.latency === null ? [] : [{ ...l, summary: l.run.dnsperf.latency }]));
+  const first = measured[0];
+  if (first === undefined) return null;
+  const percentile = (pick: (s: LatencySummary) => number | null): number | null =>
+    median(measured.flatMap((m) => { const v = pick(m.summary); return v === null ? [] : [v]; }));
+  const maxima = measured.flatMap((m) => (m.summary.maxMs === null ? [] : [m.summary.maxMs]));
+  return {
+    count: measured.reduce((sum, m) => sum + m.summary.count, 0),
+    p50Ms: percentile((s) => s.p50Ms),
+    p90Ms: percentile((s) => s.p90Ms),
+    p99Ms: percentile((s) => s.p99Ms),
+    p999Ms: percentile((s) => s.p999Ms),
+    maxMs: maxima.length > 0 ? Math.max(...maxima) : null,
+    rateQps: first.rateQps,
+    usPerQuery: median(measured.map((m) => m.run.serverUsPerQuery)) ?? Number.NaN,
+    lost: measured.reduce((sum, m) => sum + m.run.dnsperf.lost, 0),
+    p99PerRun: measured.map((m) => m.summary.p99Ms),
+  };
+}
+
+function mergedGc(latency: readonly LatencyRun[]): GcSummary | null {
+  const all = latency.flatMap((l) => (l.run.gc === null ? [] : [l.run.gc]));
+  if (all.length === 0) return null;
+  return {
+    count: all.reduce((sum, g) => sum + g.count, 0),
+    maxPauseMs: Math.max(...all.map((g) => g.maxPauseMs)),
+    over5ms: all.reduce((sum, g) => sum + g.over5ms, 0),
+    totalPauseMs: all.reduce((sum, g) => sum + g.totalPauseMs, 0),
+    over5msKinds: all.flatMap((g) => g.over5msKinds),
+  };
+}
+
+function summariseServer(server: string, runs: readonly RoundRun[], latency: readonly LatencyRun[]): ServerSummary {
   const mine = runs.filter((r) => r.run.server === server).map((r) => r.run);
   const valid = mine.filter((r) => r.valid);
   const last = mine[mine.length - 1];
-  const lat = latency?.run.dnsperf.latency;
   return {
     server,
     validRuns: valid.length,
@@ -58,8 +102,8 @@ function summariseServer(server: string, runs: readonly RoundRun[], latency: Lat
     rssBytes: last ? last.rssBytes : null,
     rcodes: last ? last.dnsperf.rcodes : {},
     avgResponseBytes: last ? last.dnsperf.avgResponseBytes : null,
-    latency: lat && latency ? { ...lat, rateQps: latency.rateQps, usPerQuery: latency.run.serverUsPerQuery, lost: latency.run.dnsperf.lost } : null,
-    gc: latency?.run.gc ?? null,
+    latency: overRuns(latency),
+    gc: mergedGc(latency),
   };
 }
 
@@ -97,7 +141,7 @@ function rcodeWarning(a: ServerSummary, b: ServerSummary): string | null {
 const pct = (v: number | undefined): string => `${((v ?? 0) * 100).toFixed(1)}%`;
 
 export function summariseMix(mix: string, transport: 'udp' | 'tcp', servers: readonly string[], runs: readonly RoundRun[], latency: readonly LatencyRun[]): MixSummary {
-  const summaries = servers.map((s) => summariseServer(s, runs, latency.find((l) => l.run.server === s)));
+  const summaries = servers.map((s) => summariseServer(s, runs, latency.filter((l) => l.run.server === s)));
   const ratios: Record<string, Ratio> = {};
   const warnings: string[] = [];
   if (servers.includes('svcdns')) {
@@ -150,8 +194,11 @@ export function formatMix(s: MixSummary): string {
     }
     lines.push(`${name}: µs/q ${fmt(r.usPerQuery, 2)}×, QPS ${fmt(r.qps, 2)}× (${r.pairedRounds} paired rounds)${verdict}`);
   }
+  const perRun = s.servers.filter((v) => (v.latency?.p99PerRun.length ?? 0) > 1)
+    .map((v) => `${v.server} ${v.latency!.p99PerRun.map((p) => fmt(p, 2)).join(' ')}`);
+  if (perRun.length > 0) lines.push(`p99 of each latency run (ms; the table has their median): ${perRun.join('; ')}`);
   const gc = s.servers.find((v) => v.server === 'svcdns')?.gc;
-  if (gc) lines.push(`svcdns GC during the latency run: ${gc.count} pauses, max ${fmt(gc.maxPauseMs, 2)} ms, ${gc.over5ms} over 5 ms${gc.over5ms > 0 ? ` (${gc.over5msKinds.join(', ')})` : ''}`);
+  if (gc) lines.push(`svcdns GC during the latency runs: ${gc.count} pauses, max ${fmt(gc.maxPauseMs, 2)} ms, ${gc.over5ms} over 5 ms${gc.over5ms > 0 ? ` (${gc.over5msKinds.join(', ')})` : ''}`);
   for (const w of s.warnings) lines.push(`! ${w}`);
   return lines.join('\n');
 }
