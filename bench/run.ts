@@ -48,7 +48,7 @@ const USAGE = `usage: npm run bench -- [options]
   --latency-runs N   latency runs at half the ceiling's rate per server, alternating servers (default 3):
                      a single run's p99 swings by 2-3x on a noisy machine; the table gives the medians
   --no-latency       skip the latency runs (--latency-runs 0)
-  --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency run
+  --trace-gc         run svcdns with --trace-gc and report GC pauses in the latency runs
   --workers N        pass --workers N to svcdns
   --svcdns-arg ARG   extra flag for svcdns (repeatable)
   --node-arg ARG     extra Node/V8 flag for svcdns after the image's own (--max-semi-space-size=1),
