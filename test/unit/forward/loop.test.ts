@@ -19,7 +19,7 @@ describe('LoopDetector', () => {
     expect(d.seen(query(d.probeName, RRType.A))).toBe(false);
     expect(d.seen(query(`x.${d.probeName}`, RRType.HINFO))).toBe(false);
     expect(d.seen(query('www.example.com', RRType.HINFO))).toBe(false);
-    // Letter case aside, the name is compared byte for byte on the wire.
+    // Compared on the wire: a trailing dot spells the same name, a truncated message none.
     expect(d.seen(query(`${d.probeName}.`, RRType.HINFO))).toBe(true);
     expect(d.seen(Buffer.alloc(5))).toBe(false);
   });
